@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z.string().trim().transform((s) => s || undefined).optional();
+
+export const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  /** Interface to bind. Defaults to loopback in local mode (no app credentials), all interfaces otherwise. */
+  HOST: optionalString,
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MicrosoftAppTenantId: optionalString,
+}).superRefine((c, ctx) => {
+  if (!c.MicrosoftAppId) return;
+  if (c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
+    ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'required when MicrosoftAppId is set (unless MicrosoftAppType is UserAssignedMSI)' });
+  }
+  if (c.MicrosoftAppType !== 'MultiTenant' && !c.MicrosoftAppTenantId) {
+    ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: `required when MicrosoftAppType is ${c.MicrosoftAppType}` });
+  }
+});
+
+export interface Config extends z.infer<typeof ConfigSchema> {
+  host: string;
+  dataDir: string;
+  /** True without app credentials: no JWT checks, so only loopback by default. */
+  localMode: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const localMode = !c.MicrosoftAppId;
+  return { ...c, localMode, host: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0'), dataDir: path.resolve(c.DATA_DIR) };
+}

@@ -1,0 +1,48 @@
+// Entry point for `npm start`: validate configuration and rules, open the store, listen, shut down cleanly.
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { RulesError } from '../rules/loader';
+import { createApp } from './app';
+import { createServer } from './server';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) { console.error(err.message); process.exit(1); }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  let app;
+  try {
+    app = createApp(config, log);
+  } catch (err) {
+    if (err instanceof RulesError) { console.error(err.message); process.exit(1); }
+    throw err;
+  }
+  const server = createServer(app, log);
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.host, resolve));
+  const address = server.address();
+  log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}`, dataDir: config.dataDir,
+    auth: config.localMode ? 'local mode (no MicrosoftAppId: JWT not checked)' : 'Bot Framework JWT', startupMs: Date.now() - started }, 'ready');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close(() => {
+      app.close();
+      log.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,45 @@
+import restify from 'restify';
+import { z } from 'zod';
+import type { App } from './app';
+import type { Logger } from './logger';
+
+// The minimum an activity needs before the SDK sees it; the SDK checks the rest (and the JWT).
+export const InboundActivitySchema = z.looseObject({
+  type: z.string().min(1).max(100),
+  id: z.string().max(500).optional(),
+  channelId: z.string().min(1).max(100).optional(),
+  serviceUrl: z.string().max(2000).optional(),
+  text: z.string().max(100_000, 'text is longer than 100,000 characters').optional(),
+  conversation: z.looseObject({ id: z.string().min(1).max(500) }).optional(),
+  from: z.looseObject({ id: z.string().min(1).max(500) }).optional(),
+});
+
+const MAX_BODY_BYTES = 512 * 1024;
+
+export function createServer(app: App, log: Logger): restify.Server {
+  const server = restify.createServer({ name: 'kartra-triage-bot', handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: true }));
+
+  server.on('after', (req: restify.Request, res: restify.Response) => {
+    log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - req.time() }, 'request');
+  });
+  server.on('restifyError', (req: restify.Request, res: restify.Response, err: Error & { statusCode?: number }, cb: () => void) => {
+    if ((err.statusCode ?? 500) >= 500) log.error({ err, url: req.url }, 'request failed');
+    cb();
+  });
+
+  server.get('/healthz', async (_req, res) => {
+    res.send(200, { status: 'ok' });
+  });
+
+  server.post('/api/messages', async (req, res) => {
+    const body = InboundActivitySchema.safeParse(req.body);
+    if (!body.success) {
+      res.send(400, { error: 'invalid activity', details: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+      return;
+    }
+    await app.adapter.process(req, res, (context) => app.bot.run(context));
+  });
+
+  return server;
+}

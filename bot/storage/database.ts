@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+// Plain, portable SQL (TEXT/INTEGER, no SQLite-only types) so a PostgreSQL store can share the contract.
+const MIGRATIONS: string[] = [
+  `CREATE TABLE IF NOT EXISTS bot_state (
+     key TEXT PRIMARY KEY, data TEXT NOT NULL, etag INTEGER NOT NULL, updated_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS tickets (
+     id TEXT PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
+     department TEXT NOT NULL, subject TEXT NOT NULL, status TEXT NOT NULL, intent TEXT NOT NULL,
+     channel TEXT NOT NULL, conversation_id TEXT NOT NULL, user_id TEXT NOT NULL, note TEXT,
+     fields TEXT NOT NULL, attachments TEXT NOT NULL, transcript TEXT NOT NULL,
+     created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS transcript_entries (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, role TEXT NOT NULL,
+     text TEXT NOT NULL, attachments TEXT NOT NULL, at TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS transcript_by_conversation ON transcript_entries (conversation_id, seq)`,
+];
+
+/** Opens (creating if needed) the embedded database in dataDir and brings its schema up to date. */
+export function openDatabase(dataDir: string): Db {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, 'triage.sqlite'));
+  // WAL lets the `tickets` command read while the bot writes; busy_timeout rides out a writer's lock.
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  db.transaction(() => { for (const sql of MIGRATIONS) db.exec(sql); })();
+  return db;
+}

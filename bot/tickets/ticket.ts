@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+export const AttachmentRefSchema = z.object({
+  field: z.string().min(1),
+  name: z.string().min(1).max(300),
+  contentType: z.string().min(1).max(200),
+  url: z.string().min(1).max(4000),
+  size: z.number().int().nonnegative().optional(),
+}).strict();
+export type AttachmentRef = z.infer<typeof AttachmentRefSchema>;
+
+export const TranscriptEntrySchema = z.object({
+  role: z.enum(['user', 'bot', 'agent']),
+  text: z.string(),
+  attachments: z.array(z.object({ name: z.string(), contentType: z.string(), url: z.string().optional() }).strict()),
+  at: z.string(),
+}).strict();
+export type TranscriptEntry = z.infer<typeof TranscriptEntrySchema>;
+
+/** What a dialog hands over to open a ticket; validated before it reaches the store. */
+export const NewTicketSchema = z.object({
+  /** Same key, same ticket: a retried turn never opens a second one. */
+  idempotencyKey: z.string().min(1).max(300),
+  department: z.string().min(1).max(60),
+  subject: z.string().min(1).max(200),
+  intent: z.string().min(1).max(60),
+  channel: z.string().min(1).max(60),
+  conversationId: z.string().min(1).max(500),
+  userId: z.string().min(1).max(500),
+  note: z.string().max(2000).optional(),
+  fields: z.record(z.string(), z.string().max(10000)),
+  attachments: z.array(AttachmentRefSchema),
+  transcript: z.array(TranscriptEntrySchema),
+}).strict();
+export type NewTicket = z.infer<typeof NewTicketSchema>;
+
+export type TicketStatus = 'open' | 'pending' | 'resolved';
+export interface Ticket extends NewTicket {
+  id: string;
+  reference: string;
+  status: TicketStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TicketStore {
+  create(ticket: NewTicket): Promise<Ticket>;
+  list(): Promise<Ticket[]>;
+  byReference(reference: string): Promise<Ticket | undefined>;
+}

@@ -1,0 +1,53 @@
+import { ActivityTypes, type TurnContext } from 'botbuilder';
+import { Prompt, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
+import type { FieldDef } from '../rules/schema';
+import { CANT_FIND_SUPPORT_CODE, checkField, type AcceptedAttachment } from './fieldValidators';
+import { withChoices } from './messages';
+
+export interface FieldPromptSpec { field: string; def: FieldDef; maxFailures: number; preface?: string }
+export type FieldResult =
+  | { status: 'ok'; value: string; attachment?: AcceptedAttachment }
+  | { status: 'failed'; reason: string };
+
+interface FieldPromptState { failures?: number; reason?: string }
+
+function quickReplies(def: FieldDef): string[] {
+  if (def.type === 'yesno') return ['Yes', 'No'];
+  if (def.type === 'choice') return def.choices ?? [];
+  if (def.type === 'support_code') return [CANT_FIND_SUPPORT_CODE];
+  return [];
+}
+
+/**
+ * Asks for one field and re-asks with the reason the answer was refused ("it has no @"). After
+ * `maxFailures` refusals it ends with status "failed" so the flow can offer a person instead of looping.
+ */
+export class FieldPrompt extends Prompt<FieldResult> {
+  constructor(dialogId: string) {
+    super(dialogId);
+  }
+
+  static spec(options: PromptOptions): FieldPromptSpec {
+    return options.validations as FieldPromptSpec;
+  }
+
+  protected async onPrompt(context: TurnContext, state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
+    const spec = FieldPrompt.spec(options);
+    const s = state as FieldPromptState;
+    const lead = isRetry ? s.reason : spec.preface;
+    await context.sendActivity(withChoices(lead ? `${lead}\n\n${spec.def.prompt}` : spec.def.prompt, quickReplies(spec.def)));
+  }
+
+  protected async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<FieldResult>> {
+    const spec = FieldPrompt.spec(options);
+    const s = state as FieldPromptState;
+    const a = context.activity;
+    if (a.type !== ActivityTypes.Message) return { succeeded: false };
+    const check = checkField(spec.def, { text: a.text, attachments: a.attachments });
+    if (check.ok) return { succeeded: true, value: { status: 'ok', value: check.value, ...(check.attachment ? { attachment: check.attachment } : {}) } };
+    s.failures = (s.failures ?? 0) + 1;
+    s.reason = check.reason;
+    if (s.failures >= spec.maxFailures) return { succeeded: true, value: { status: 'failed', reason: check.reason } };
+    return { succeeded: false };
+  }
+}

@@ -1,0 +1,14 @@
+import type { StatePropertyAccessor } from 'botbuilder';
+import type { TicketStore } from '../bot/tickets/ticket';
+import type { TranscriptStore } from '../bot/storage/transcripts';
+import type { Brain } from '../rules';
+import type { Entities } from './entities';
+
+/** What the dialogs need from the outside world; the bot's composition root provides it. */
+export interface TriageServices {
+  brain: Brain;
+  tickets: TicketStore;
+  transcripts: TranscriptStore;
+  entities: StatePropertyAccessor<Entities>;
+  misses: StatePropertyAccessor<number>;
+}

@@ -1,0 +1,40 @@
+import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier';
+import type { IntentId } from '../rules/schema';
+import { features } from './textFeatures';
+
+export interface ScoredIntent { intent: IntentId; score: number }
+export interface Classification { intent: IntentId; confidence: number; ranked: ScoredIntent[] }
+
+/**
+ * natural's naive Bayes over stems and stem bigrams, with its scores turned into probabilities that sum to 1
+ * (a softmax over log-scores; `temperature` > 1 flattens an over-confident model). `none` is an ordinary
+ * class trained on out-of-scope examples; a message with no known feature at all is `none` outright.
+ */
+export class IntentClassifier {
+  private readonly bayes = new BayesClassifier();
+  private readonly vocabulary = new Set<string>();
+
+  constructor(examples: Iterable<{ text: string; intent: IntentId }>, private readonly temperature = 1) {
+    for (const { text, intent } of examples) {
+      const f = features(text);
+      if (f.length === 0) continue;
+      f.forEach((x) => this.vocabulary.add(x));
+      this.bayes.addDocument(f, intent);
+    }
+    this.bayes.train();
+  }
+
+  classify(text: string): Classification {
+    const f = features(text).filter((x) => this.vocabulary.has(x));
+    if (f.length === 0) return { intent: 'none', confidence: 1, ranked: [{ intent: 'none', score: 1 }] };
+    const raw = this.bayes.getClassifications(f);
+    const logs = raw.map((r) => (r.value > 0 ? Math.log(r.value) : -745) / this.temperature);
+    const max = Math.max(...logs);
+    const exps = logs.map((l) => Math.exp(l - max));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    const ranked = raw.map((r, i) => ({ intent: r.label as IntentId, score: (exps[i] ?? 0) / sum }))
+      .sort((a, b) => b.score - a.score);
+    const top = ranked[0] ?? { intent: 'none' as const, score: 1 };
+    return { intent: top.intent, confidence: top.score, ranked };
+  }
+}

@@ -1,0 +1,24 @@
+import path from 'node:path';
+import { projectRoot } from '../rules/projectRoot';
+import { loadArticles, type Article } from './articles';
+import { factPlaceholders, loadFacts, type Facts } from './facts';
+import { loadUtterances, type Utterances } from './utterances';
+
+export interface Knowledge {
+  articles: ReadonlyMap<string, Article>;
+  facts: Facts;
+  utterances: Utterances;
+}
+
+export function defaultKnowledgeDir(): string {
+  return path.join(projectRoot(), 'knowledge');
+}
+
+export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
+  const facts = loadFacts(path.join(dir, 'facts.yaml'));
+  return {
+    facts,
+    articles: loadArticles(path.join(dir, 'articles'), factPlaceholders(facts)),
+    utterances: loadUtterances(path.join(dir, 'utterances.yaml')),
+  };
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/** The fixed intent ids of DESIGN.md. The classifier emits exactly one of these per message. */
+export const INTENT_IDS = [
+  'login.cant_login', 'login.account_inactive', 'login.password_reset', 'login.security_question',
+  'account.change_email', 'account.username', 'account.profile_update', 'ip_block', 'vendor_purchase',
+  'domains.connect', 'domains.limit', 'domains.system_urls', 'billing.subscription', 'billing.currency',
+  'faq.checkout_languages', 'faq.webinar_limits', 'faq.certified_partners', 'support.contact', 'handoff.human',
+  'none',
+] as const;
+export const IntentIdSchema = z.enum(INTENT_IDS);
+export type IntentId = z.infer<typeof IntentIdSchema>;
+/** Every id but `none`: the intents that have a tree. */
+export type RoutableIntent = Exclude<IntentId, 'none'>;
+
+export const CONTROL_IDS = ['greeting', 'thanks', 'help', 'cancel', 'restart'] as const;
+export type ControlId = (typeof CONTROL_IDS)[number];
+
+const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
+const regexSource = z.string().min(1).refine((s) => {
+  try { new RegExp(s, 'iu'); return true; } catch { return false; }
+}, 'not a valid regular expression');
+
+export const IntentsFileSchema = z.object({
+  intents: z.record(IntentIdSchema.exclude(['none']), z.object({
+    tree: name,
+    label: z.string().min(1).max(60),
+  }).strict()),
+  topics: z.array(IntentIdSchema.exclude(['none'])).min(1),
+  controls: z.object(Object.fromEntries(CONTROL_IDS.map((c) => [c, z.array(regexSource).min(1)])) as
+    Record<ControlId, z.ZodArray<typeof regexSource>>).strict(),
+  patterns: z.array(z.object({
+    intent: IntentIdSchema.exclude(['none']),
+    priority: z.number().int().min(0).max(1000),
+    patterns: z.array(regexSource).min(1),
+  }).strict()),
+}).strict();
+export type IntentsFile = z.infer<typeof IntentsFileSchema>;
+
+export const EscalationFileSchema = z.object({
+  classifier: z.object({
+    clarify_below: z.number().min(0).max(1),
+    clarify_choices: z.number().int().min(1).max(5),
+    digression_above: z.number().min(0).max(1),
+  }).strict(),
+  misunderstood_in_a_row: z.number().int().min(1).max(10),
+  field_retries: z.number().int().min(1).max(10),
+}).strict();
+export type EscalationPolicy = z.infer<typeof EscalationFileSchema>;
+
+export const FIELD_TYPES = ['text', 'email', 'ip', 'domain', 'yesno', 'choice', 'screenshot', 'support_code',
+  'username'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const FieldDefSchema = z.object({
+  label: z.string().min(1).max(60),
+  type: z.enum(FIELD_TYPES),
+  prompt: z.string().min(1),
+  choices: z.array(z.string().min(1)).min(2).optional(),
+  allow_other: z.boolean().default(false),
+  max_length: z.number().int().positive().max(5000).optional(),
+}).strict().refine((f) => f.type !== 'choice' || f.choices !== undefined, {
+  message: 'a field of type "choice" needs "choices"', path: ['choices'],
+});
+export type FieldDef = z.infer<typeof FieldDefSchema>;
+export const FieldsFileSchema = z.record(name, FieldDefSchema);
+
+const next = name.optional();
+export const StepSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('say'), text: z.string().min(1), next }).strict(),
+  z.object({ type: z.literal('answer'), article: name, next }).strict(),
+  z.object({ type: z.literal('ask'), field: name, next }).strict(),
+  z.object({
+    type: z.literal('choice'),
+    prompt: z.string().min(1),
+    options: z.array(z.object({
+      label: z.string().min(1).max(40),
+      synonyms: z.array(z.string().min(1)).default([]),
+      next: name,
+    }).strict()).min(2).max(6),
+  }).strict(),
+  z.object({ type: z.literal('confirm'), prompt: z.string().min(1), yes: name, no: name }).strict(),
+  z.object({
+    type: z.literal('ticket'),
+    department: z.string().min(1),
+    subject: z.string().min(1).max(120),
+    note: z.string().min(1).optional(),
+    fields: z.array(name),
+    next,
+  }).strict(),
+  z.object({ type: z.literal('escalate'), reason: name }).strict(),
+  z.object({ type: z.literal('goto'), intent: IntentIdSchema.exclude(['none']) }).strict(),
+  z.object({ type: z.literal('end'), text: z.string().min(1).optional() }).strict(),
+]);
+export type Step = z.infer<typeof StepSchema>;
+
+export const FlowFileSchema = z.object({
+  id: name,
+  title: z.string().min(1),
+  entry: z.partialRecord(IntentIdSchema.exclude(['none']), name),
+  fields: FieldsFileSchema.default({}),
+  steps: z.record(name, StepSchema),
+}).strict();
+export type Flow = z.infer<typeof FlowFileSchema>;
+
+export const TicketPolicySchema = z.object({
+  always_include: z.array(name),
+  departments: z.array(z.string().min(1)).min(1),
+  confirmation: z.string().min(1),
+}).strict();
+export type TicketPolicy = z.infer<typeof TicketPolicySchema>;
