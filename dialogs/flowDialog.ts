@@ -48,6 +48,8 @@ export interface FlowState {
 }
 
 const TRY_AGAIN = 'Try again';
+/** "Account email" reads "account email" mid-sentence; "IP address" stays. */
+const lowerFirst = (s: string) => (/^[A-Z][A-Z]/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1));
 const PERSON = 'Talk to a person';
 const STOP = 'Cancel';
 
@@ -233,7 +235,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const value = def.type === 'email' ? entities.email : def.type === 'ip' ? entities.ip : def.type === 'domain' ? entities.domain : undefined;
     if (!value) return false;
     state.fields[name] = value;
-    await dc.context.sendActivity(`I'll use ${escapeMarkdown(value)} as the ${def.label.toLowerCase()} (you mentioned it earlier; you can correct it before anything is sent).`);
+    await dc.context.sendActivity(`I'll use ${escapeMarkdown(value)} as the ${lowerFirst(def.label)} (you mentioned it earlier; you can correct it before anything is sent).`);
     return true;
   }
 

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ActivityTypes, TestAdapter, type Activity } from 'botbuilder';
+import { createApp, turnErrorHandler, type App } from '../bot/app';
+import { loadConfig } from '../bot/config';
+import { createLogger } from '../bot/logger';
+import { loadBrain, type Brain } from '../rules';
+
+let brain: Brain | undefined;
+/** Rules, knowledge and the trained router are read-only: one per test file is enough. */
+export function sharedBrain(): Brain {
+  brain ??= loadBrain();
+  return brain;
+}
+
+export function tempDir(prefix = 'kt-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}): App {
+  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), createLogger('silent'), sharedBrain());
+}
+
+/** Everything a user would see of a reply: its text, its quick replies and any card, as one string. */
+export function render(a: Partial<Activity>): string {
+  const parts = [a.text ?? ''];
+  const actions = a.suggestedActions?.actions ?? [];
+  if (actions.length) parts.push(`[${actions.map((x) => x.title).join(' | ')}]`);
+  for (const att of a.attachments ?? []) parts.push(`[card ${JSON.stringify(att.content)}]`);
+  return parts.join(' ').trim();
+}
+
+/**
+ * A conversation through botbuilder's TestAdapter with the app's real middleware, bot and SQLite state:
+ * `say` sends one message and returns what the bot answered in that turn.
+ */
+export class Conversation {
+  readonly adapter: TestAdapter;
+
+  constructor(readonly app: App, opts: { channelId?: string; conversationId?: string; userId?: string } = {}) {
+    const conversationId = opts.conversationId ?? `conv-${Math.random().toString(36).slice(2)}`;
+    this.adapter = new TestAdapter((c) => app.bot.run(c), {
+      channelId: opts.channelId ?? 'test',
+      serviceUrl: 'https://test.invalid',
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: 'test' },
+      from: { id: opts.userId ?? 'user-1', name: 'User', role: 'user' },
+      recipient: { id: 'bot', name: 'Bot', role: 'bot' },
+    });
+    this.adapter.use(...app.middleware);
+    this.adapter.onTurnError = turnErrorHandler(createLogger('silent'));
+  }
+
+  get id(): string { return this.adapter.template.conversation?.id ?? ''; }
+
+  async send(activity: Partial<Activity>): Promise<string[]> {
+    this.adapter.activeQueue.splice(0);
+    await this.adapter.receiveActivity({ type: ActivityTypes.Message, ...activity });
+    return this.adapter.activeQueue.splice(0).filter((a) => a.type === ActivityTypes.Message).map(render);
+  }
+
+  async say(text: string): Promise<string> {
+    return (await this.send({ text })).join('\n---\n');
+  }
+
+  async start(): Promise<string> {
+    this.adapter.activeQueue.splice(0);
+    await this.adapter.receiveActivity({
+      type: ActivityTypes.ConversationUpdate,
+      membersAdded: [{ id: 'bot', name: 'Bot' }, { id: 'user-1', name: 'User' }],
+    });
+    return this.adapter.activeQueue.splice(0).map(render).join('\n---\n');
+  }
+}
