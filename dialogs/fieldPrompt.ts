@@ -1,5 +1,5 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
-import { Prompt, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
+import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidatorContext } from 'botbuilder-dialogs';
 import type { FieldDef } from '../rules/schema';
 import { CANT_FIND_SUPPORT_CODE, checkField, type AcceptedAttachment } from './fieldValidators';
 import { withChoices } from './messages';
@@ -9,7 +9,7 @@ export type FieldResult =
   | { status: 'ok'; value: string; attachment?: AcceptedAttachment }
   | { status: 'failed'; reason: string };
 
-interface FieldPromptState { failures?: number; reason?: string }
+interface FieldPromptState { reason?: string }
 
 function quickReplies(def: FieldDef): string[] {
   if (def.type === 'yesno') return ['Yes', 'No'];
@@ -24,7 +24,16 @@ function quickReplies(def: FieldDef): string[] {
  */
 export class FieldPrompt extends Prompt<FieldResult> {
   constructor(dialogId: string) {
-    super(dialogId);
+    // Counting happens here, not in onRecognize: the SDK also calls onRecognize when it bubbles events.
+    super(dialogId, async (pc: PromptValidatorContext<FieldResult>) => {
+      if (pc.recognized.succeeded) return true;
+      const value = pc.recognized.value;
+      const reason = value?.status === 'failed' ? value.reason : "I didn't get an answer.";
+      (pc.state as FieldPromptState).reason = reason;
+      if (pc.attemptCount < FieldPrompt.spec(pc.options).maxFailures) return false;
+      pc.recognized.value = { status: 'failed', reason };
+      return true;
+    });
   }
 
   static spec(options: PromptOptions): FieldPromptSpec {
@@ -38,16 +47,11 @@ export class FieldPrompt extends Prompt<FieldResult> {
     await context.sendActivity(withChoices(lead ? `${lead}\n\n${spec.def.prompt}` : spec.def.prompt, quickReplies(spec.def)));
   }
 
-  protected async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<FieldResult>> {
-    const spec = FieldPrompt.spec(options);
-    const s = state as FieldPromptState;
+  protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<FieldResult>> {
     const a = context.activity;
     if (a.type !== ActivityTypes.Message) return { succeeded: false };
-    const check = checkField(spec.def, { text: a.text, attachments: a.attachments });
+    const check = checkField(FieldPrompt.spec(options).def, { text: a.text, attachments: a.attachments });
     if (check.ok) return { succeeded: true, value: { status: 'ok', value: check.value, ...(check.attachment ? { attachment: check.attachment } : {}) } };
-    s.failures = (s.failures ?? 0) + 1;
-    s.reason = check.reason;
-    if (s.failures >= spec.maxFailures) return { succeeded: true, value: { status: 'failed', reason: check.reason } };
-    return { succeeded: false };
+    return { succeeded: false, value: { status: 'failed', reason: check.reason } };
   }
 }

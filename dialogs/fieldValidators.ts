@@ -12,7 +12,10 @@ export type FieldCheck =
 export const CANT_FIND_SUPPORT_CODE = "I can't find it";
 export const SUPPORT_CODE_NOT_PROVIDED = 'Not provided (the customer could not find it)';
 
-const DEFAULT_MAX = 2000;
+// Longest answer taken per type; a field's max_length overrides it.
+const MAX_LENGTH: Record<FieldDef['type'], number> = {
+  text: 2000, choice: 500, email: 320, ip: 100, domain: 300, username: 64, support_code: 64, yesno: 100, screenshot: 2000,
+};
 const EmailSchema = z.email();
 const EMAIL_IN_TEXT = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g;
 const IPV4_LIKE = /\b\d{1,3}(?:\.\d{1,3}){3}\b/;
@@ -74,7 +77,7 @@ export function checkField(def: FieldDef, input: FieldInput): FieldCheck {
   if (!text) {
     return { ok: false, reason: (input.attachments?.length ?? 0) > 0 ? 'I need this one typed as text.' : "I didn't get an answer." };
   }
-  const max = def.max_length ?? DEFAULT_MAX;
+  const max = def.max_length ?? MAX_LENGTH[def.type];
   if (text.length > max) return { ok: false, reason: `That's ${text.length.toLocaleString('en')} characters; please keep it under ${max.toLocaleString('en')}.` };
   switch (def.type) {
     case 'email': return checkEmail(text);
