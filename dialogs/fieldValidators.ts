@@ -17,7 +17,7 @@ const MAX_LENGTH: Record<FieldDef['type'], number> = {
   text: 2000, choice: 500, email: 320, ip: 100, domain: 300, username: 64, support_code: 64, yesno: 100, screenshot: 2000,
 };
 const EmailSchema = z.email();
-const EMAIL_IN_TEXT = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g;
+const EMAIL_IN_TEXT = /[^\s<>()[\]"',;:]*@[^\s<>()[\]"',;:]*/g;
 const IPV4_LIKE = /\b\d{1,3}(?:\.\d{1,3}){3}\b/;
 const IPV6_LIKE = /(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}/i;
 const HOSTNAME = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;

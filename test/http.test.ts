@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type restify from 'restify';
+import type { App } from '../bot/app';
+import { createServer } from '../bot/server';
+import { createLogger } from '../bot/logger';
+import { tempDir, testApp } from './helpers';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..');
+
+async function listen(app: App): Promise<{ server: restify.Server; url: string }> {
+  const server = createServer(app, createLogger('silent'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function activity(text: string, conversationId: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'message', text, id: `a-${Math.random().toString(36).slice(2)}`, channelId: 'emulator', deliveryMode: 'expectReplies',
+    serviceUrl: 'http://127.0.0.1:1', conversation: { id: conversationId }, from: { id: 'http-user', role: 'user' },
+    recipient: { id: 'bot', role: 'bot' }, ...extra,
+  };
+}
+
+describe('POST /api/messages (local mode)', () => {
+  const dataDir = tempDir();
+  const app = testApp(dataDir);
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => ({ server, url } = await listen(app)));
+  afterAll(async () => { server.close(); app.close(); });
+
+  async function say(text: string, conversationId: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity(text, conversationId, extra)) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { activities: Array<{ text?: string; attachments?: unknown[] }> };
+    return body.activities.map((a) => a.text ?? JSON.stringify(a.attachments)).join('\n');
+  }
+
+  it('answers /healthz', async () => {
+    const res = await fetch(`${url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('completes an IP-block ticket with expectReplies, and `npm run tickets -- --json` lists it', async () => {
+    const conv = 'http-ip-1';
+    expect(await say('Hi, my IP 198.51.100.77 got blocked', conv)).toMatch(/username/);
+    await say('jane_doe', conv);
+    await say('Internet cafe', conv);
+    await say('https://www.loom.com/share/speedtest', conv);
+    await say('jane@example.com', conv);
+    await say('Edited a page, then logged in from the cafe', conv);
+    await say('no', conv);
+    await say('https://www.loom.com/share/blockscreen', conv);
+    await say('yes', conv);
+    const card = await say('SC-7781', conv);
+    expect(card).toMatch(/AdaptiveCard/);
+    const done = await say('', conv, { value: { summary: 'confirm' } });
+    const reference = /KT-[A-Z0-9]{6}/.exec(done)?.[0];
+    expect(reference).toBeDefined();
+
+    const { stdout } = await run('npm', ['run', '--silent', 'tickets', '--', '--json'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } });
+    const tickets = JSON.parse(stdout) as Array<Record<string, unknown>>;
+    const t = tickets.find((x) => x.reference === reference);
+    expect(t).toMatchObject({
+      department: 'Support', subject: 'IP Blocked', status: 'open', intent: 'ip_block', channel: 'emulator',
+      fields: { username: 'jane_doe', ip_address: '198.51.100.77', ip_place: 'Internet cafe', account_email: 'jane@example.com', vpn: 'Yes', ip_shared: 'No', support_code: 'SC-7781' },
+    });
+    expect(typeof t?.id).toBe('string');
+    expect(Number.isNaN(Date.parse(String(t?.createdAt)))).toBe(false);
+  }, 60_000);
+
+  it('stores HTML verbatim and never sends it back as markup', async () => {
+    const conv = 'http-html';
+    await say('I need to contact support', conv);
+    await say('Open a ticket', conv);
+    await say('<img src=x onerror=alert(1)>', conv);
+    await say('x@example.com', conv);
+    const summary = await say('CODE9', conv);
+    expect(summary).toContain('<img'.replace('<', '\\\\<'));
+    expect(summary).not.toMatch(/(^|[^\\])<img/);
+    expect(app.services.transcripts.list(conv).some((e) => e.text === '<img src=x onerror=alert(1)>')).toBe(true);
+  });
+
+  it.each([
+    ['invalid JSON', '{"type":', /Invalid JSON/],
+    ['no activity type', JSON.stringify({ text: 'hi' }), /type/],
+    ['a text over 100,000 characters', JSON.stringify({ type: 'message', text: 'x'.repeat(100_001) }), /longer than 100,000/],
+  ])('rejects %s with 400 and a clear message, and keeps serving', async (_name, body, message) => {
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(message);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('POST /api/messages with app credentials', () => {
+  const app = testApp(tempDir(), { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret', MicrosoftAppType: 'MultiTenant' });
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => ({ server, url } = await listen(app)));
+  afterAll(async () => { server.close(); app.close(); });
+
+  it('answers 401 to a request without a valid Bot Framework token, and runs no turn', async () => {
+    const body = JSON.stringify(activity('my ip is blocked', 'auth-1'));
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(401);
+    expect(app.services.transcripts.list('auth-1')).toEqual([]);
+  });
+});

@@ -1,0 +1,66 @@
+import type { Storage } from 'botbuilder';
+import { openDatabase } from '../bot/storage/database';
+import { SqliteStorage } from '../bot/storage/sqliteStorage';
+import { SqliteTicketStore } from '../bot/tickets/sqliteTicketStore';
+import type { NewTicket, TicketStore } from '../bot/tickets/ticket';
+import { tempDir } from './helpers';
+
+/** The contract every Storage back-end must meet (SQLite today; PostgreSQL runs the same suite). */
+function storageContract(name: string, make: () => Storage) {
+  describe(`${name} Storage contract`, () => {
+    it('reads back what was written, with an eTag', async () => {
+      const s = make();
+      await s.write({ a: { n: 1 } });
+      const { a } = await s.read(['a', 'missing']);
+      expect(a).toMatchObject({ n: 1 });
+      expect(typeof a.eTag).toBe('string');
+    });
+
+    it('rejects a write carrying a stale eTag, accepts the current one and "*"', async () => {
+      const s = make();
+      await s.write({ k: { v: 'first' } });
+      const stale = (await s.read(['k'])).k;
+      await s.write({ k: { ...stale, v: 'second' } });
+      await expect(s.write({ k: { ...stale, v: 'lost update' } })).rejects.toThrow(/eTag conflict/);
+      const current = (await s.read(['k'])).k;
+      await s.write({ k: { ...current, v: 'third' } });
+      await s.write({ k: { v: 'forced', eTag: '*' } });
+      expect((await s.read(['k'])).k).toMatchObject({ v: 'forced' });
+    });
+
+    it('deletes', async () => {
+      const s = make();
+      await s.write({ d: { x: 1 } });
+      await s.delete(['d']);
+      expect(await s.read(['d'])).toEqual({});
+    });
+  });
+}
+
+storageContract('SQLite', () => new SqliteStorage(openDatabase(tempDir())));
+
+function ticketContract(name: string, make: () => TicketStore) {
+  const input: NewTicket = {
+    idempotencyKey: 'conv-1:run-1:ticket', department: 'Support', subject: 'IP Blocked', intent: 'ip_block', channel: 'test',
+    conversationId: 'conv-1', userId: 'u1', fields: { ip_address: '203.0.113.1' }, attachments: [],
+    transcript: [{ role: 'user', text: 'my ip is blocked', attachments: [], at: new Date().toISOString() }],
+  };
+  describe(`${name} TicketStore contract`, () => {
+    it('opens a ticket with a readable reference, and the same idempotency key never opens a second one', async () => {
+      const store = make();
+      const a = await store.create(input);
+      expect(a.reference).toMatch(/^KT-[A-HJ-NP-Z2-9]{6}$/);
+      expect(a.status).toBe('open');
+      const again = await store.create(input);
+      expect(again.id).toBe(a.id);
+      expect(await store.list()).toHaveLength(1);
+      expect(await store.byReference(a.reference)).toMatchObject({ fields: input.fields, transcript: input.transcript });
+    });
+
+    it('refuses an invalid ticket payload', async () => {
+      await expect(make().create({ ...input, department: '' })).rejects.toThrow();
+    });
+  });
+}
+
+ticketContract('SQLite', () => new SqliteTicketStore(openDatabase(tempDir())));
