@@ -23,7 +23,7 @@ export function createServer(app: App, log: Logger): restify.Server {
   server.on('after', (req: restify.Request, res: restify.Response) => {
     log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - req.time() }, 'request');
   });
-  server.on('restifyError', (req: restify.Request, res: restify.Response, err: Error & { statusCode?: number }, cb: () => void) => {
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, cb: () => void) => {
     if ((err.statusCode ?? 500) >= 500) log.error({ err, url: req.url }, 'request failed');
     cb();
   });

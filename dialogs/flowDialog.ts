@@ -268,12 +268,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const a = dc.context.activity;
     const note = [step.note, state.reason ? `Escalated (${state.reason})${state.from ? ` from ${state.from}` : ''}.` : undefined]
       .filter(Boolean).join(' ');
-    const fields = Object.fromEntries(Object.entries(state.fields));
     const ticket = await this.services.tickets.create({
       idempotencyKey: `${a.conversation.id}:${state.runId}:${state.stepId}`,
       department: step.department, subject: spec.subject, intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
-      ...(note ? { note } : {}), fields, attachments: state.attachments,
+      ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments,
       transcript: this.services.transcripts.list(a.conversation.id),
     });
     const email = state.fields.account_email ?? 'you';

@@ -38,7 +38,7 @@ export class TranscriptRecorder implements Middleware {
     if (conversationId && context.activity.type === ActivityTypes.Message) {
       this.store.append(conversationId, entryOf(context.activity, 'user'));
     }
-    context.onSendActivities(async (ctx, activities, send) => {
+    context.onSendActivities(async (_ctx, activities, send) => {
       const responses = await send();
       for (const a of activities) {
         if (a.type === ActivityTypes.Message && a.conversation?.id) {
