@@ -95,9 +95,12 @@ export class FlowDialog extends Dialog<FlowOptions> {
         const r = result as FieldResult;
         if (r.status === 'failed') {
           state.pending = { kind: 'field_failed', field: pending.field, correcting: pending.correcting };
+          const reason = `Sorry, I still couldn't take that (${r.reason.replace(/\.$/, '')}).`;
+          // Already handing off: escalating again would only restart this same flow.
+          const handingOff = state.intent === 'handoff.human';
           return dc.prompt(CHOICE_PROMPT, {
-            prompt: MessageFactory.text(`Sorry, I still couldn't take that (${r.reason.replace(/\.$/, '')}). Would you like to talk to a person instead?`),
-            choices: [PERSON, TRY_AGAIN, STOP], style: ListStyle.suggestedAction,
+            prompt: MessageFactory.text(handingOff ? `${reason} Shall we try once more?` : `${reason} Would you like to talk to a person instead?`),
+            choices: handingOff ? [TRY_AGAIN, STOP] : [PERSON, TRY_AGAIN, STOP], style: ListStyle.suggestedAction,
           });
         }
         state.fields[pending.field] = r.value;

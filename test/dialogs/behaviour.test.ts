@@ -125,6 +125,18 @@ describe('conversation behaviour', () => {
     expect(await c.say('my email is Jane@Example.com thanks')).toMatch(/Support Code/);
   });
 
+  it('three failed answers inside the hand-off offer a retry, not another hand-off', async () => {
+    const c = new Conversation(app);
+    await c.say('talk to a human');
+    await c.say('my problem');
+    await c.say('not an email');
+    await c.say('still not');
+    const third = await c.say('nope');
+    expect(third).toMatch(/Shall we try once more\?/);
+    expect(third).toMatch(/\[Try again \| Cancel\]/);
+    expect(await c.say('Try again')).toMatch(/email address/);
+  });
+
   it('resumes at the same question after the server restarts (state in SQLite)', async () => {
     const dir = tempDir();
     const first = testApp(dir);

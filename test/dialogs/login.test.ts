@@ -75,6 +75,22 @@ describe('login tree', () => {
     expect(await d.say('No, thanks')).toBe('');
   });
 
+  it('the symptom menu leads to the password steps; "something else" can go to a person', async () => {
+    const c = new Conversation(app);
+    await c.say('I cannot sign in');
+    expect(await c.say('I forgot my password')).toMatch(/temporary password[\s\S]*Did that get you back in\?/);
+    const d = new Conversation(app);
+    await d.say('I cannot sign in');
+    await d.say('Something else');
+    expect(await d.say('Talk to a person')).toMatch(/pass this conversation to a person/);
+  });
+
+  it('username: "no, that\'s all" ends without a ticket', async () => {
+    const c = new Conversation(app);
+    await c.say('can I change my username?');
+    expect(await c.say("No, that's all")).toBe('');
+  });
+
   it('change email: self-service answer', async () => {
     const c = new Conversation(app);
     expect(await c.say('How do I change the email address on my account?')).toMatch(/update the email address associated with your Kartra account yourself/);
