@@ -7,7 +7,7 @@ export interface IntentRoute {
   /** Calibrated 0..1; pattern rules are near-certain by construction. */
   confidence: number;
   source: 'pattern' | 'classifier';
-  /** Other in-scope candidates, best first (for clarifying questions). */
+  /** Other in-scope candidates, best first (for clarifying questions); empty for a pattern hit. */
   alternatives: ScoredIntent[];
 }
 
@@ -44,13 +44,12 @@ export class Router {
   }
 
   classify(text: string): IntentRoute {
-    const c = this.classifier.classify(text);
-    const alternatives = c.ranked.filter((r) => r.intent !== 'none');
+    // A pattern hit is never unsure, so it needs no alternatives and the classifier need not run.
     const hit = this.pattern(text);
-    if (hit) {
-      return { intent: hit, confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: alternatives.filter((a) => a.intent !== hit) };
-    }
-    return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives: alternatives.filter((a) => a.intent !== c.intent) };
+    if (hit) return { intent: hit, confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [] };
+    const c = this.classifier.classify(text);
+    const alternatives = c.ranked.filter((r) => r.intent !== 'none' && r.intent !== c.intent);
+    return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives };
   }
 
   treeOf(intent: IntentId): string | undefined {
