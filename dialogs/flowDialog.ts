@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { Dialog, DialogReason, ListStyle, type DialogContext, type DialogTurnResult, type FoundChoice } from 'botbuilder-dialogs';
 import type { AttachmentRef } from '../bot/tickets/ticket';
-import { factAnswer } from '../knowledge/facts';
+import { answerText } from '../knowledge';
 import type { IntentId, RoutableIntent, Step } from '../rules/schema';
 import type { Entities } from './entities';
 import type { FieldPromptSpec, FieldResult } from './fieldPrompt';
-import { escapeMarkdown, fill } from './messages';
+import { escapeMarkdown, fill, TALK_TO_PERSON as PERSON, TRY_AGAIN } from './messages';
 import type { TriageServices } from './services';
 import type { SummaryAction, SummarySpec } from './summary';
 
@@ -47,10 +47,8 @@ export interface FlowState {
   pending?: Pending;
 }
 
-const TRY_AGAIN = 'Try again';
 /** "Account email" reads "account email" mid-sentence; "IP address" stays. */
 const lowerFirst = (s: string) => (/^[A-Z][A-Z]/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1));
-const PERSON = 'Talk to a person';
 const STOP = 'Cancel';
 
 /**
@@ -174,9 +172,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
           state.stepId = step.next;
           continue;
         case 'answer': {
-          const article = this.services.brain.knowledge.articles.get(step.article);
-          const lead = factAnswer(this.services.brain.knowledge.facts, state.intent, state.text);
-          if (article) await dc.context.sendActivity(lead ? `${lead}\n\n${article.body}` : article.body);
+          const answer = answerText(this.services.brain.knowledge, step.article, state.intent, state.text);
+          if (answer) await dc.context.sendActivity(answer);
           if (!step.next) return dc.endDialog();
           state.stepId = step.next;
           continue;

@@ -3,23 +3,21 @@ import {
   ChoicePrompt, ComponentDialog, ConfirmPrompt, DialogSet, DialogTurnStatus, ListStyle, WaterfallDialog,
   type DialogContext, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { factAnswer } from '../knowledge/facts';
+import { answerText } from '../knowledge';
 import type { ControlId, RoutableIntent } from '../rules/schema';
 import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import {
   CHOICE_PROMPT, CONFIRM_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, type FlowOptions,
 } from './flowDialog';
-import { withChoices } from './messages';
+import { TALK_TO_PERSON as PERSON, TRY_AGAIN as RETRY, withChoices } from './messages';
 import type { TriageServices } from './services';
 import { SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
 const ROUTE = 'route';
 const SOMETHING_ELSE = 'Something else';
-const PERSON = 'Talk to a person';
 const TICKET = 'Open a ticket';
-const RETRY = 'Try again';
 
 interface RouteValues { stage?: 'clarify' | 'offer' | 'miss' | 'flow'; guesses?: RoutableIntent[]; text?: string }
 const vals = (step: WaterfallStepContext) => step.values as RouteValues;
@@ -216,10 +214,9 @@ export class MainDialog extends ComponentDialog {
     // An answer that is valid for the pending field wins over a digression ("is it 10.0.0.1?").
     const pending = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options) : undefined;
     if (pending && pending.def.type !== 'text' && checkField(pending.def, { text }).ok) return undefined;
-    const article = this.brain.knowledge.articles.get(entry.article);
-    if (!article) return undefined;
-    const lead = factAnswer(this.brain.knowledge.facts, r.intent, text);
-    await dc.context.sendActivity(lead ? `${lead}\n\n${article.body}` : article.body);
+    const answer = answerText(this.brain.knowledge, entry.article, r.intent, text);
+    if (!answer) return undefined;
+    await dc.context.sendActivity(answer);
     await dc.context.sendActivity('Now, back to where we were:');
     await dc.repromptDialog();
     return { status: DialogTurnStatus.waiting };

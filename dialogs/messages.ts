@@ -1,5 +1,9 @@
 import { MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 
+/** Quick replies offered by more than one dialog. */
+export const TALK_TO_PERSON = 'Talk to a person';
+export const TRY_AGAIN = 'Try again';
+
 /** Makes user-supplied text inert inside a Markdown message: it is shown, never interpreted. */
 export function escapeMarkdown(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, '\\$&');
