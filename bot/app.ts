@@ -10,10 +10,13 @@ import { loadBrain, type Brain } from '../rules';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { openDatabase, type Db } from './storage/database';
+import { FileStore } from './storage/files';
 import { SqliteStorage } from './storage/sqliteStorage';
 import { TranscriptRecorder, TranscriptStore } from './storage/transcripts';
 import { SqliteTicketStore } from './tickets/sqliteTicketStore';
 import { TriageBot } from './triageBot';
+import { TypingIndicator } from './typingIndicator';
+import { DirectLineChannel } from './directline/channel';
 
 export interface App {
   config: Config;
@@ -24,7 +27,10 @@ export interface App {
   services: TriageServices;
   /** Installed on every adapter that runs this bot (server, terminal chat, tests). */
   middleware: Middleware[];
-  close(): void;
+  /** The widget's own Direct Line channel; absent when DIRECT_LINE_SECRET sends the widget to Azure. */
+  directLine: DirectLineChannel | undefined;
+  /** Waits for running turns, closes live streams and the database. */
+  close(): Promise<void>;
 }
 
 /** Turn errors: log, apologise, and keep the state as it was before the turn so nothing is lost. */
@@ -40,7 +46,12 @@ export function turnErrorHandler(log: Logger) {
 }
 
 /** The composition root shared by the server, the terminal chat and the tests. */
-export function createApp(config: Config, log: Logger, brain: Brain = loadBrain()): App {
+export interface AppOptions {
+  /** The clock tokens are checked against (tests move it forward to expire them). */
+  now?: () => number;
+}
+
+export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): App {
   const db = openDatabase(config.dataDir);
   const storage = new SqliteStorage(db);
   const conversationState = new ConversationState(storage);
@@ -49,6 +60,7 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     brain,
     tickets: new SqliteTicketStore(db),
     transcripts,
+    files: new FileStore(db),
     entities: conversationState.createProperty<Entities>('entities'),
     misses: conversationState.createProperty<number>('misses'),
   };
@@ -61,10 +73,20 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     MicrosoftAppType: config.MicrosoftAppType,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
   } as ConfigurationBotFrameworkAuthenticationOptions);
-  const middleware: Middleware[] = [new TranscriptRecorder(transcripts)];
+  const middleware: Middleware[] = [new TranscriptRecorder(transcripts), new TypingIndicator()];
   const adapter = new CloudAdapter(auth);
   adapter.use(...middleware);
   adapter.onTurnError = turnErrorHandler(log);
 
-  return { config, brain, db, adapter, bot, services, middleware, close: () => db.close() };
+  const directLine = config.DIRECT_LINE_SECRET ? undefined : new DirectLineChannel({
+    db, log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
+    bot: { id: config.MicrosoftAppId ?? 'kartra-support-bot', name: 'Kartra Support' }, ...(options.now ? { now: options.now } : {}),
+  });
+
+  const close = async () => {
+    directLine?.close();
+    await directLine?.idle();
+    db.close();
+  };
+  return { config, brain, db, adapter, bot, services, middleware, directLine, close };
 }

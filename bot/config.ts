@@ -13,6 +13,15 @@ export const ConfigSchema = z.object({
   MicrosoftAppPassword: optionalString,
   MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   MicrosoftAppTenantId: optionalString,
+  /** The address browsers reach the bot at (https://bot.example.com); used for stream and file URLs. Default: the request's Host. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  /** Comma-separated origins allowed to embed the widget (https://www.example.com); the bot's own origin always is. `*` allows any. */
+  WIDGET_ORIGINS: z.string().default('').transform((s) => s.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean)),
+  /** Azure Bot Service Direct Line secret. Set: the widget talks to Azure's Direct Line. Unset: to this server's own. */
+  DIRECT_LINE_SECRET: optionalString,
+  DIRECT_LINE_ENDPOINT: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).default('https://directline.botframework.com/v3/directline'),
+  /** Largest file a user may upload in the widget, in bytes (default 5 MB). */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
 }).superRefine((c, ctx) => {
   if (!c.MicrosoftAppId) return;
   if (c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {

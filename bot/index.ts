@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   }
   const server = createServer(app, log);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.host, resolve));
+  app.directLine?.resumePending();
   const address = server.address();
   log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}`, dataDir: config.dataDir,
     auth: config.localMode ? 'local mode (no MicrosoftAppId: JWT not checked)' : 'Bot Framework JWT', startupMs: Date.now() - started }, 'ready');
@@ -35,10 +36,13 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    // Live widget streams would hold server.close() open: end them first (pages reconnect and resume).
+    app.directLine?.streams.close();
     server.close(() => {
-      app.close();
-      log.info('stopped');
-      process.exit(0);
+      void app.close().then(() => {
+        log.info('stopped');
+        process.exit(0);
+      });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -1,7 +1,11 @@
 import restify from 'restify';
 import { z } from 'zod';
 import type { App } from './app';
+import { mountDirectLine } from './directline/routes';
 import type { Logger } from './logger';
+import { AzureDirectLine } from './web/azureDirectLine';
+import { OriginPolicy } from './web/origins';
+import { mountWidget } from './web/widgetRoutes';
 
 // The minimum an activity needs before the SDK sees it; the SDK checks the rest (and the JWT).
 export const InboundActivitySchema = z.looseObject({
@@ -18,7 +22,9 @@ const MAX_BODY_BYTES = 512 * 1024;
 
 export function createServer(app: App, log: Logger): restify.Server {
   const server = restify.createServer({ name: 'kartra-triage-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: true }));
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  // Body parsers are per route: the Direct Line upload reads its multipart body as a stream.
+  const json = restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, rejectUnknown: true });
 
   server.on('after', (req: restify.Request, res: restify.Response) => {
     log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - req.time() }, 'request');
@@ -32,7 +38,7 @@ export function createServer(app: App, log: Logger): restify.Server {
     res.send(200, { status: 'ok' });
   });
 
-  server.post('/api/messages', async (req, res) => {
+  server.post('/api/messages', json, async (req, res) => {
     const body = InboundActivitySchema.safeParse(req.body);
     if (!body.success) {
       res.send(400, { error: 'invalid activity', details: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
@@ -41,5 +47,14 @@ export function createServer(app: App, log: Logger): restify.Server {
     await app.adapter.process(req, res, (context) => app.bot.run(context));
   });
 
+  const { config } = app;
+  const origins = new OriginPolicy(config.WIDGET_ORIGINS, config.PUBLIC_URL);
+  if (app.directLine) {
+    mountDirectLine(server, { channel: app.directLine, files: app.services.files, origins, publicUrl: config.PUBLIC_URL, uploadMaxBytes: config.UPLOAD_MAX_BYTES, log });
+  }
+  mountWidget(server, {
+    channel: app.directLine, origins, publicUrl: config.PUBLIC_URL, log, azureEndpoint: config.DIRECT_LINE_ENDPOINT,
+    azure: config.DIRECT_LINE_SECRET ? new AzureDirectLine(config.DIRECT_LINE_ENDPOINT, config.DIRECT_LINE_SECRET) : undefined,
+  });
   return server;
 }

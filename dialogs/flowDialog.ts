@@ -272,13 +272,19 @@ export class FlowDialog extends Dialog<FlowOptions> {
       idempotencyKey: `${a.conversation.id}:${state.runId}:${state.stepId}`,
       department: step.department, subject: spec.subject, intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
-      ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments,
+      ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments.map((att) => this.withFileId(att)),
       transcript: this.services.transcripts.list(a.conversation.id),
     });
     const email = state.fields.account_email ?? 'you';
     await dc.context.sendActivity(fill(this.rules.tickets.confirmation,
       { reference: ticket.reference, department: ticket.department, account_email: escapeMarkdown(email) }));
     return this.advance(dc, state, step.next);
+  }
+
+  /** A screenshot uploaded to this bot is kept with the ticket by id, not only as a link that may expire. */
+  private withFileId(att: AttachmentRef): AttachmentRef {
+    const fileId = att.fileId ?? this.services.files.idFromUrl(att.url);
+    return fileId ? { ...att, fileId } : att;
   }
 
   private async escalate(dc: DialogContext, state: FlowState, reason: string): Promise<DialogTurnResult> {

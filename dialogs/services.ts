@@ -1,5 +1,6 @@
 import type { StatePropertyAccessor } from 'botbuilder';
 import type { TicketStore } from '../bot/tickets/ticket';
+import type { FileStore } from '../bot/storage/files';
 import type { TranscriptStore } from '../bot/storage/transcripts';
 import type { Brain } from '../rules';
 import type { Entities } from './entities';
@@ -9,6 +10,7 @@ export interface TriageServices {
   brain: Brain;
   tickets: TicketStore;
   transcripts: TranscriptStore;
+  files: FileStore;
   entities: StatePropertyAccessor<Entities>;
   misses: StatePropertyAccessor<number>;
 }

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     rl.prompt();
   }
   rl.close();
-  app.close();
+  await app.close();
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ActivityTypes, TestAdapter, type Activity } from 'botbuilder';
-import { createApp, turnErrorHandler, type App } from '../bot/app';
+import type { AddressInfo } from 'node:net';
+import type restify from 'restify';
+import { createApp, turnErrorHandler, type App, type AppOptions } from '../bot/app';
+import { createServer } from '../bot/server';
 import { loadConfig } from '../bot/config';
 import { createLogger } from '../bot/logger';
 import { loadBrain, type Brain } from '../rules';
@@ -18,8 +21,15 @@ export function tempDir(prefix = 'kt-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}): App {
-  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), createLogger('silent'), sharedBrain());
+export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}): App {
+  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), createLogger('silent'), sharedBrain(), options);
+}
+
+/** The app's real restify server on a free loopback port. */
+export async function listen(app: App): Promise<{ server: restify.Server; url: string }> {
+  const server = createServer(app, createLogger('silent'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 /** Everything a user would see of a reply: its text, its quick replies and any card, as one string. */

@@ -1,21 +1,11 @@
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type restify from 'restify';
-import type { App } from '../bot/app';
-import { createServer } from '../bot/server';
-import { createLogger } from '../bot/logger';
-import { tempDir, testApp } from './helpers';
+import { listen, tempDir, testApp } from './helpers';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
-
-async function listen(app: App): Promise<{ server: restify.Server; url: string }> {
-  const server = createServer(app, createLogger('silent'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 function activity(text: string, conversationId: string, extra: Record<string, unknown> = {}) {
   return {
@@ -31,7 +21,7 @@ describe('POST /api/messages (local mode)', () => {
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); app.close(); });
+  afterAll(async () => { server.close(); await app.close(); });
 
   async function say(text: string, conversationId: string, extra: Record<string, unknown> = {}): Promise<string> {
     const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity(text, conversationId, extra)) });
@@ -103,7 +93,7 @@ describe('POST /api/messages with app credentials', () => {
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); app.close(); });
+  afterAll(async () => { server.close(); await app.close(); });
 
   it('answers 401 to a request without a valid Bot Framework token, and runs no turn', async () => {
     const body = JSON.stringify(activity('my ip is blocked', 'auth-1'));

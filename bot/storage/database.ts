@@ -18,6 +18,18 @@ const MIGRATIONS: string[] = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, role TEXT NOT NULL,
      text TEXT NOT NULL, attachments TEXT NOT NULL, at TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS transcript_by_conversation ON transcript_entries (conversation_id, seq)`,
+  `CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  // Files users uploaded (screenshots); tickets point at them by id, so they are kept, not cached.
+  `CREATE TABLE IF NOT EXISTS files (
+     id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, name TEXT NOT NULL, content_type TEXT NOT NULL,
+     size INTEGER NOT NULL, data BLOB NOT NULL, created_at TEXT NOT NULL)`,
+  // The local Direct Line channel: its conversations and every activity in them, numbered by watermark.
+  `CREATE TABLE IF NOT EXISTS dl_conversations (
+     id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dl_activities (
+     conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, activity TEXT NOT NULL, pending INTEGER NOT NULL,
+     PRIMARY KEY (conversation_id, seq))`,
+  `CREATE INDEX IF NOT EXISTS dl_pending ON dl_activities (pending) WHERE pending = 1`,
 ];
 
 /** Opens (creating if needed) the embedded database in dataDir and brings its schema up to date. */

@@ -6,6 +6,8 @@ export const AttachmentRefSchema = z.object({
   contentType: z.string().min(1).max(200),
   url: z.string().min(1).max(4000),
   size: z.number().int().nonnegative().optional(),
+  /** Set when the bytes were uploaded to this bot: they are kept in its file store under this id. */
+  fileId: z.string().min(1).max(100).optional(),
 }).strict();
 export type AttachmentRef = z.infer<typeof AttachmentRefSchema>;
 

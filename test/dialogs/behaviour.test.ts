@@ -143,12 +143,12 @@ describe('conversation behaviour', () => {
     const c1 = new Conversation(first, { conversationId: 'restart-1' });
     await c1.say('my ip is blocked');
     expect(await c1.say('jane_doe')).toMatch(/IP address that is blocked/);
-    first.close();
+    await first.close();
 
     const second = testApp(dir);
     const c2 = new Conversation(second, { conversationId: 'restart-1' });
     expect(await c2.say('192.0.2.44')).toMatch(/What kind of place/);
-    second.close();
+    await second.close();
   });
 
   describe('bad input', () => {

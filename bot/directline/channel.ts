@@ -1,0 +1,166 @@
+import crypto from 'node:crypto';
+import { ActivityTypes, type Activity, type ChannelAccount, type Middleware, type TurnContext } from 'botbuilder';
+import type { Logger } from '../logger';
+import type { Db } from '../storage/database';
+import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, LocalDirectLineAdapter } from './adapter';
+import { DirectLineConversationStore, type DirectLineConversation } from './conversationStore';
+import { ActivityStreams } from './streams';
+import { DirectLineTokens } from './tokens';
+
+export interface DirectLineChannelOptions {
+  db: Db;
+  log: Logger;
+  bot: ChannelAccount;
+  run: (context: TurnContext) => Promise<void>;
+  middleware: Middleware[];
+  onTurnError: (context: TurnContext, error: Error) => Promise<void>;
+  /** Injected in tests to expire tokens without waiting. */
+  now?: () => number;
+}
+
+/** What a page may set on an activity it posts; everything else (ids, from, conversation, times) is the channel's. */
+export interface PostedActivity {
+  type: string;
+  text?: string;
+  textFormat?: string;
+  locale?: string;
+  localTimezone?: string;
+  value?: unknown;
+  name?: string;
+  attachments?: Activity['attachments'];
+  channelData?: Record<string, unknown>;
+  entities?: Activity['entities'];
+  from?: { name?: string };
+}
+
+/**
+ * The local Direct Line channel: conversations, their persisted history, live streams and the bot turns.
+ * Turns run one at a time per conversation, in the order the user's activities arrived.
+ */
+export class DirectLineChannel {
+  readonly store: DirectLineConversationStore;
+  readonly streams = new ActivityStreams();
+  readonly tokens: DirectLineTokens;
+  readonly adapter: LocalDirectLineAdapter;
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly log: Logger;
+  private readonly run: (context: TurnContext) => Promise<void>;
+
+  constructor(opts: DirectLineChannelOptions) {
+    this.store = new DirectLineConversationStore(opts.db);
+    this.tokens = new DirectLineTokens(opts.db, opts.now);
+    this.log = opts.log;
+    this.run = opts.run;
+    this.adapter = new LocalDirectLineAdapter(opts.bot, (a) => this.deliver(a));
+    this.adapter.use(...opts.middleware);
+    this.adapter.onTurnError = opts.onTurnError;
+  }
+
+  get bot(): ChannelAccount { return this.adapter.bot; }
+
+  /** A new conversation id and user id with a token for them (what the token endpoint hands a page). */
+  newSession(): { conversationId: string; userId: string; token: string; expiresIn: number } {
+    const conversationId = crypto.randomBytes(16).toString('base64url');
+    const userId = `dl_${crypto.randomBytes(12).toString('base64url')}`;
+    return { conversationId, userId, token: this.tokens.issue(conversationId, userId), expiresIn: this.tokens.ttlSeconds };
+  }
+
+  /** Opens the token's conversation; the first time, the bot gets the conversationUpdate it greets on. */
+  start(conversationId: string, userId: string, locale?: string): DirectLineConversation {
+    const { conversation, created } = this.store.create(conversationId, userId);
+    if (created) {
+      this.enqueue({
+        type: ActivityTypes.ConversationUpdate,
+        id: crypto.randomUUID(),
+        membersAdded: [this.bot, { id: userId, name: 'User' }],
+        ...(locale ? { locale } : {}),
+        ...this.envelope(conversationId, { id: userId, name: 'User', role: 'user' }),
+      });
+    }
+    return conversation;
+  }
+
+  /**
+   * Stores the user's activity, echoes it to every open stream (with its id and the page's
+   * clientActivityID, which Web Chat waits for) and queues the bot's turn on it.
+   */
+  post(conversation: DirectLineConversation, posted: PostedActivity): Partial<Activity> {
+    const { from, ...fields } = posted;
+    const activity: Partial<Activity> = {
+      ...fields,
+      ...this.envelope(conversation.id, { id: conversation.userId, name: from?.name ?? 'User', role: 'user' }),
+    };
+    // Typing is ephemeral: the bot sees it, the history does not keep it.
+    if (activity.type === ActivityTypes.Typing) {
+      this.enqueue({ ...activity, id: crypto.randomUUID() });
+      return { id: '' };
+    }
+    const { activity: stored, watermark } = this.store.append(conversation.id, activity, true);
+    this.streams.publish(conversation.id, { activities: [stored], watermark });
+    this.enqueue(stored);
+    return stored;
+  }
+
+  /** A message from the channel itself (not a bot turn), e.g. why an upload was refused. */
+  notice(conversationId: string, text: string): void {
+    this.deliver({ type: ActivityTypes.Message, text, conversation: { id: conversationId } as Activity['conversation'], from: { ...this.bot, role: 'bot' } });
+  }
+
+  /** Bot turns the process did not finish before it stopped: run them again, in order. */
+  resumePending(): number {
+    const pending = this.store.pending();
+    for (const a of pending) this.enqueue(a);
+    if (pending.length) this.log.warn({ count: pending.length }, 'replaying Direct Line turns interrupted by a restart');
+    return pending.length;
+  }
+
+  /** Resolves when every queued turn has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  close(): void {
+    this.streams.close();
+  }
+
+  private deliver(activity: Partial<Activity>): Partial<Activity> {
+    const conversationId = activity.conversation?.id;
+    if (!conversationId) throw new Error('activity has no conversation');
+    // Typing goes out live but is not history: a reconnecting page should not replay it.
+    if (activity.type === ActivityTypes.Typing) {
+      const out = { ...activity, id: `${conversationId}|typing-${crypto.randomUUID()}` };
+      this.streams.publish(conversationId, { activities: [out], watermark: this.store.watermark(conversationId) });
+      return out;
+    }
+    const { activity: stored, watermark } = this.store.append(conversationId, activity);
+    this.streams.publish(conversationId, { activities: [stored], watermark });
+    return stored;
+  }
+
+  private envelope(conversationId: string, from: ChannelAccount): Partial<Activity> {
+    return {
+      channelId: LOCAL_CHANNEL_ID,
+      serviceUrl: LOCAL_SERVICE_URL,
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      from,
+      recipient: { ...this.bot, role: 'bot' },
+      timestamp: new Date(),
+    };
+  }
+
+  private enqueue(activity: Partial<Activity>): void {
+    const conversationId = activity.conversation?.id ?? '';
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      try {
+        await this.adapter.processActivity(activity, this.run);
+      } catch (err) {
+        this.log.error({ err, conversationId }, 'Direct Line turn failed');
+      } finally {
+        if (activity.id) this.store.done(conversationId, activity.id);
+      }
+    });
+    this.queues.set(conversationId, turn);
+    void turn.then(() => { if (this.queues.get(conversationId) === turn) this.queues.delete(conversationId); });
+  }
+}

@@ -1,0 +1,210 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import restify from 'restify';
+import { WebSocketServer } from 'ws';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import { FILE_PATH_PREFIX, type FileStore } from '../storage/files';
+import { publicBase, type OriginPolicy } from '../web/origins';
+import type { DirectLineChannel, PostedActivity } from './channel';
+import { parseWatermark, type DirectLineConversation } from './conversationStore';
+import { bearer, type TokenClaims } from './tokens';
+import { checkFile, readUpload, UploadError } from './upload';
+
+export const DIRECT_LINE_PATH = '/v3/directline';
+const STREAM_PATH = new RegExp(`^${DIRECT_LINE_PATH}/conversations/([^/]+)/stream$`);
+
+const StartSchema = z.object({
+  user: z.object({ id: z.string().max(500).optional(), name: z.string().max(200).optional() }).loose().optional(),
+  locale: z.string().max(35).optional(),
+}).loose();
+
+const AttachmentSchema = z.object({
+  contentType: z.string().min(1).max(200),
+  contentUrl: z.string().max(4000).optional(),
+  name: z.string().max(300).optional(),
+  content: z.unknown().optional(),
+  thumbnailUrl: z.string().max(4000).optional(),
+}).loose();
+
+/** What a page may post; ids, conversation, times and the sender's id are set by the channel. */
+const PostedActivitySchema = z.object({
+  type: z.enum(['message', 'typing', 'event'], { error: 'type must be "message", "typing" or "event"' }),
+  text: z.string().max(100_000, 'text is longer than 100,000 characters').optional(),
+  textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
+  locale: z.string().max(35).optional(),
+  localTimezone: z.string().max(100).optional(),
+  value: z.unknown().optional(),
+  name: z.string().max(200).optional(),
+  attachments: z.array(AttachmentSchema).max(10).optional(),
+  channelData: z.record(z.string(), z.unknown()).optional(),
+  entities: z.array(z.object({ type: z.string().max(200) }).loose()).max(20).optional(),
+  from: z.object({ name: z.string().max(200).optional() }).loose().optional(),
+}).loose();
+
+function pick(a: z.infer<typeof PostedActivitySchema>): PostedActivity {
+  const out: PostedActivity = { type: a.type };
+  const copy = ['text', 'textFormat', 'locale', 'localTimezone', 'value', 'name', 'attachments', 'channelData', 'entities'] as const;
+  for (const key of copy) if (a[key] !== undefined) Object.assign(out, { [key]: a[key] });
+  if (a.from?.name) out.from = { name: a.from.name };
+  return out;
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+/** Direct Line's error body: `{ error: { code, message } }`. */
+function fail(res: restify.Response, status: number, code: string, message: string): void {
+  res.send(status, { error: { code, message } });
+}
+
+export interface DirectLineRouteOptions {
+  channel: DirectLineChannel;
+  files: FileStore;
+  origins: OriginPolicy;
+  publicUrl: string | undefined;
+  uploadMaxBytes: number;
+  log: Logger;
+}
+
+/**
+ * The Direct Line 3.0 client protocol, as botframework-directlinejs (and so Web Chat) uses it, served by the
+ * bot itself. Every call but the file download needs a token bound to the conversation it names.
+ */
+export function mountDirectLine(server: restify.Server, o: DirectLineRouteOptions): void {
+  const { channel, files, origins } = o;
+  const streamUrl = (req: IncomingMessage, conversationId: string, token: string, watermark?: string) =>
+    `${publicBase(req, o.publicUrl).replace(/^http/, 'ws')}${DIRECT_LINE_PATH}/conversations/${encodeURIComponent(conversationId)}/stream?t=${encodeURIComponent(token)}${watermark ? `&watermark=${encodeURIComponent(watermark)}` : ''}`;
+
+  /** Origin and token checks shared by every call; answers the error itself and returns undefined. */
+  const authorize = (req: restify.Request, res: restify.Response, conversationId?: string): TokenClaims | undefined => {
+    if (!origins.apply(req, res)) { fail(res, 403, 'Forbidden', 'This origin may not use the chat.'); return undefined; }
+    const check = channel.tokens.verify(bearer(req.headers.authorization), conversationId);
+    if (check.ok) return check.claims;
+    if (check.reason === 'missing') fail(res, 401, 'Unauthorized', 'Send the Direct Line token as "Authorization: Bearer <token>".');
+    else if (check.reason === 'expired') fail(res, 403, 'TokenExpired', 'The token has expired. Get a new one from the token endpoint.');
+    else if (check.reason === 'wrong_conversation') fail(res, 403, 'Forbidden', 'This token is for another conversation.');
+    else fail(res, 403, 'Forbidden', 'The token is not valid.');
+    return undefined;
+  };
+  const conversationOf = (req: restify.Request, res: restify.Response): DirectLineConversation | undefined => {
+    const id = String(req.params.conversationId ?? '');
+    if (!authorize(req, res, id)) return undefined;
+    const conversation = channel.store.get(id);
+    if (!conversation) fail(res, 404, 'ConversationNotFound', 'No such conversation: start it with POST /conversations first.');
+    return conversation;
+  };
+  const json = restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false, rejectUnknown: false });
+
+  server.opts(`${DIRECT_LINE_PATH}/*`, async (req, res) => {
+    if (!origins.apply(req, res)) { res.send(403); return; }
+    res.send(204);
+  });
+
+  server.post(`${DIRECT_LINE_PATH}/tokens/refresh`, async (req, res) => {
+    const claims = authorize(req, res);
+    if (!claims) return;
+    res.send(200, { conversationId: claims.conv, token: channel.tokens.issue(claims.conv, claims.user), expires_in: channel.tokens.ttlSeconds });
+  });
+
+  server.post(`${DIRECT_LINE_PATH}/conversations`, json, async (req, res) => {
+    const claims = authorize(req, res);
+    if (!claims) return;
+    const body = StartSchema.safeParse(req.body ?? {});
+    if (!body.success) { fail(res, 400, 'BadArgument', issues(body.error)); return; }
+    const token = bearer(req.headers.authorization) ?? '';
+    const conversation = channel.start(claims.conv, claims.user, body.data.locale);
+    res.send(201, { conversationId: conversation.id, token, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(req, conversation.id, token) });
+  });
+
+  // Reconnect: a page reloaded, or a socket dropped, asks for a fresh stream URL from its watermark.
+  server.get(`${DIRECT_LINE_PATH}/conversations/:conversationId`, async (req, res) => {
+    const conversation = conversationOf(req, res);
+    if (!conversation) return;
+    const token = bearer(req.headers.authorization) ?? '';
+    const watermark = typeof req.query?.watermark === 'string' ? req.query.watermark : undefined;
+    res.send(200, { conversationId: conversation.id, token, streamUrl: streamUrl(req, conversation.id, token, watermark) });
+  });
+
+  server.get(`${DIRECT_LINE_PATH}/conversations/:conversationId/activities`, async (req, res) => {
+    const conversation = conversationOf(req, res);
+    if (!conversation) return;
+    res.send(200, channel.store.since(conversation.id, parseWatermark(req.query?.watermark)));
+  });
+
+  server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/activities`, json, async (req, res) => {
+    const conversation = conversationOf(req, res);
+    if (!conversation) return;
+    const body = PostedActivitySchema.safeParse(req.body);
+    if (!body.success) { fail(res, 400, 'BadArgument', issues(body.error)); return; }
+    res.send(200, { id: channel.post(conversation, pick(body.data)).id });
+  });
+
+  server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/upload`, async (req, res) => {
+    const conversation = conversationOf(req, res);
+    if (!conversation) return;
+    let upload;
+    try {
+      upload = await readUpload(req, o.uploadMaxBytes);
+    } catch (err) {
+      if (!(err instanceof UploadError)) throw err;
+      channel.notice(conversation.id, err.message);
+      fail(res, err.status, 'BadArgument', err.message);
+      return;
+    }
+    const body = PostedActivitySchema.safeParse(upload.activity);
+    if (!body.success) { fail(res, 400, 'BadArgument', issues(body.error)); return; }
+    const accepted: { name: string; data: Buffer; type: string }[] = [];
+    for (const file of upload.files) {
+      const check = checkFile(file);
+      if (!check.ok) {
+        channel.notice(conversation.id, check.reason);
+        fail(res, 415, 'BadArgument', check.reason);
+        return;
+      }
+      accepted.push({ name: file.name, data: file.data, type: check.type });
+    }
+    const base = publicBase(req, o.publicUrl);
+    const attachments = accepted.map((f) => {
+      const stored = files.save({ conversationId: conversation.id, name: f.name, contentType: f.type, data: f.data });
+      return { contentType: f.type, contentUrl: `${base}${FILE_PATH_PREFIX}${stored.id}`, name: f.name };
+    });
+    res.send(200, { id: channel.post(conversation, { ...pick(body.data), type: 'message', attachments }).id });
+  });
+
+  // Files are fetched by <img> tags, which cannot send a token: the unguessable id is the capability,
+  // as with the Direct Line service. Served so that a file can never run as a page of this origin.
+  server.get(`${FILE_PATH_PREFIX}:fileId`, async (req, res) => {
+    const file = files.get(String(req.params.fileId ?? ''));
+    if (!file) { fail(res, 404, 'NotFound', 'No such file.'); return; }
+    res.writeHead(200, {
+      'Content-Type': file.contentType,
+      'Content-Length': file.size,
+      'Content-Disposition': `${file.contentType.startsWith('image/') ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, max-age=31536000, immutable',
+    });
+    res.end(file.data);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const match = STREAM_PATH.exec(url.pathname);
+    const refuse = (status: number, reason: string) => {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!match) { refuse(404, 'Not Found'); return; }
+    const conversationId = decodeURIComponent(match[1] ?? '');
+    if (!origins.allows(req)) { refuse(403, 'Forbidden'); return; }
+    const check = channel.tokens.verify(url.searchParams.get('t') ?? undefined, conversationId);
+    if (!check.ok) { refuse(403, 'Forbidden'); return; }
+    if (!channel.store.get(conversationId)) { refuse(404, 'Not Found'); return; }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      channel.streams.attach(conversationId, ws, channel.store.since(conversationId, parseWatermark(url.searchParams.get('watermark') ?? '')));
+    });
+  });
+  server.on('close', () => wss.close());
+}

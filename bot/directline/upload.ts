@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import busboy from 'busboy';
+
+export interface UploadedFile { name: string; contentType: string; data: Buffer }
+export interface Upload { activity: unknown; files: UploadedFile[] }
+
+export class UploadError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+export const MAX_FILES = 5;
+const MAX_ACTIVITY_BYTES = 256 * 1024;
+
+/** What users may send: screenshots and PDFs, recognised by their first bytes, not by what the browser claims. */
+const KINDS: { type: string; label: string; magic: (b: Buffer) => boolean }[] = [
+  { type: 'image/png', label: 'PNG', magic: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  { type: 'image/jpeg', label: 'JPEG', magic: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  { type: 'image/gif', label: 'GIF', magic: (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1')) },
+  { type: 'image/webp', label: 'WebP', magic: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+  { type: 'application/pdf', label: 'PDF', magic: (b) => b.subarray(0, 5).toString('latin1') === '%PDF-' },
+];
+export const ACCEPTED_TYPES = KINDS.map((k) => k.type);
+const ACCEPTED_LABELS = `${KINDS.slice(0, -1).map((k) => k.label).join(', ')} or ${KINDS.at(-1)?.label}`;
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 1).replace(/\.0+$/, '')} MB`;
+}
+
+/** The file's real type, or why it is refused (in words the user can act on). */
+export function checkFile(file: UploadedFile): { ok: true; type: string } | { ok: false; reason: string } {
+  const kind = KINDS.find((k) => k.magic(file.data));
+  return kind ? { ok: true, type: kind.type } : { ok: false, reason: `“${file.name}” can't be sent: only ${ACCEPTED_LABELS} files are accepted.` };
+}
+
+/**
+ * Reads a Direct Line upload: one `activity` part (JSON, sent by Web Chat as a blob of type
+ * application/vnd.microsoft.activity) and one `file` part per attachment. Refuses, with a reason, more
+ * than MAX_FILES files, a file over maxBytes, or a file that is not an accepted kind.
+ */
+export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Upload> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { fileSize: Math.max(maxBytes, MAX_ACTIVITY_BYTES), files: MAX_FILES + 1, fields: 4, parts: MAX_FILES + 5 } });
+    } catch {
+      reject(new UploadError(400, 'An upload must be multipart/form-data.'));
+      return;
+    }
+    let activityJson: string | undefined;
+    const files: UploadedFile[] = [];
+    let failure: UploadError | undefined;
+    const fail = (e: UploadError) => { failure ??= e; };
+
+    bb.on('file', (field, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () => fail(field === 'activity'
+        ? new UploadError(413, 'The activity part is too large.')
+        : new UploadError(413, `“${info.filename}” is larger than the ${megabytes(maxBytes)} limit. Please send a smaller screenshot.`)));
+      stream.on('end', () => {
+        const data = Buffer.concat(chunks);
+        if (field === 'activity') { activityJson = data.toString('utf8'); return; }
+        if (field !== 'file') return;
+        if (data.length > maxBytes) fail(new UploadError(413, `“${info.filename}” is larger than the ${megabytes(maxBytes)} limit. Please send a smaller screenshot.`));
+        files.push({ name: (info.filename || 'file').slice(0, 300), contentType: info.mimeType, data });
+      });
+    });
+    bb.on('field', (field, value) => { if (field === 'activity') activityJson = value; });
+    bb.on('filesLimit', () => fail(new UploadError(413, `At most ${MAX_FILES} files can be sent at once.`)));
+    bb.on('partsLimit', () => fail(new UploadError(413, 'Too many parts in this upload.')));
+    bb.on('error', () => fail(new UploadError(400, 'The upload could not be read (malformed multipart body).')));
+    bb.on('close', () => {
+      if (failure) { reject(failure); return; }
+      if (files.length > MAX_FILES) { reject(new UploadError(413, `At most ${MAX_FILES} files can be sent at once.`)); return; }
+      if (activityJson === undefined) { reject(new UploadError(400, 'The upload has no "activity" part.')); return; }
+      let activity: unknown;
+      try { activity = JSON.parse(activityJson); } catch { reject(new UploadError(400, 'The "activity" part is not valid JSON.')); return; }
+      resolve({ activity, files });
+    });
+    req.pipe(bb);
+  });
+}

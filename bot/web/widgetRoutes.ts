@@ -1,0 +1,107 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import restify from 'restify';
+import { z } from 'zod';
+import { projectRoot } from '../../rules/projectRoot';
+import type { DirectLineChannel } from '../directline/channel';
+import { DIRECT_LINE_PATH } from '../directline/routes';
+import type { Logger } from '../logger';
+import { AzureDirectLine } from './azureDirectLine';
+import { publicBase, type OriginPolicy } from './origins';
+import { StaticAssets } from './staticAssets';
+
+const TokenRequestSchema = z.object({
+  /** A page that already has a conversation (reload, reopened tab) asks to carry on with it. */
+  resume: z.object({
+    conversationId: z.string().min(1).max(200),
+    token: z.string().min(1).max(4000),
+    userId: z.string().min(1).max(200).optional(),
+  }).optional(),
+}).strict();
+
+export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean }
+
+export interface WidgetRouteOptions {
+  /** Local Direct Line channel; undefined when DIRECT_LINE_SECRET sends the widget to Azure instead. */
+  channel: DirectLineChannel | undefined;
+  azure: AzureDirectLine | undefined;
+  azureEndpoint: string;
+  origins: OriginPolicy;
+  publicUrl: string | undefined;
+  log: Logger;
+}
+
+function webchatBundle(): string {
+  // The package's exports hide dist/; find it next to the CommonJS entry point.
+  return path.join(path.dirname(require.resolve('botframework-webchat')), '..', 'dist', 'webchat.js');
+}
+
+/** The demo help-center page, the embed script and Web Chat, and the token endpoint the widget starts from. */
+export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void {
+  const web = path.join(projectRoot(), 'web');
+  const connect = ["'self'", 'ws:', 'wss:', new URL(o.azureEndpoint).origin, new URL(o.azureEndpoint).origin.replace(/^https/, 'wss')].join(' ');
+  const assets = new StaticAssets({
+    '/': path.join(web, 'index.html'),
+    '/widget/embed.js': path.join(web, 'widget', 'embed.js'),
+    '/widget/widget.css': path.join(web, 'widget', 'widget.css'),
+    '/widget/demo.css': path.join(web, 'widget', 'demo.css'),
+    '/favicon.ico': path.join(web, 'widget', 'icon.svg'),
+    '/widget/webchat.js': webchatBundle(),
+  }, (urlPath): Record<string, string> => urlPath === '/'
+    ? { 'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self' data:; media-src 'self' blob:; connect-src ${connect}; frame-ancestors 'self'`, 'Referrer-Policy': 'same-origin' }
+    // The embed script is loaded by other sites' pages.
+    : { 'Cross-Origin-Resource-Policy': 'cross-origin' });
+  for (const route of assets.paths()) {
+    server.get(route, async (req, res) => { assets.serve(route, req, res); });
+    server.head(route, async (req, res) => { assets.serve(route, req, res); });
+  }
+
+  const answer = (res: restify.Response, status: number, body: TokenResponse | { error: string }) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(status, body);
+  };
+  const json = restify.plugins.bodyParser({ maxBodySize: 16 * 1024, mapParams: false, rejectUnknown: false });
+
+  server.opts('/api/directline/token', async (req, res) => {
+    if (!o.origins.apply(req, res)) { res.send(403); return; }
+    res.send(204);
+  });
+  server.post('/api/directline/token', json, async (req, res) => {
+    if (!o.origins.apply(req, res)) { answer(res, 403, { error: 'This website is not allowed to use the chat. Add its origin to WIDGET_ORIGINS.' }); return; }
+    const body = TokenRequestSchema.safeParse(req.body ?? {});
+    if (!body.success) { answer(res, 400, { error: `Invalid request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` }); return; }
+    const resume = body.data.resume;
+
+    if (o.channel) {
+      const channel = o.channel;
+      const domain = `${publicBase(req, o.publicUrl)}${DIRECT_LINE_PATH}`;
+      const claims = resume && channel.store.get(resume.conversationId) ? channel.tokens.renewable(resume.token, resume.conversationId) : undefined;
+      if (claims) {
+        answer(res, 200, { token: channel.tokens.issue(claims.conv, claims.user), conversationId: claims.conv, userId: claims.user, expiresIn: channel.tokens.ttlSeconds, domain, resumed: true });
+        return;
+      }
+      const s = channel.newSession();
+      answer(res, 200, { token: s.token, conversationId: s.conversationId, userId: s.userId, expiresIn: s.expiresIn, domain, resumed: false });
+      return;
+    }
+
+    const azure = o.azure;
+    if (!azure) { answer(res, 503, { error: 'The chat is not configured on this server.' }); return; }
+    try {
+      if (resume?.userId) {
+        const renewed = await azure.refresh(resume.token).catch(() => undefined);
+        if (renewed && renewed.conversationId === resume.conversationId) {
+          answer(res, 200, { token: renewed.token, conversationId: renewed.conversationId, userId: resume.userId, expiresIn: renewed.expires_in, domain: o.azureEndpoint, resumed: true });
+          return;
+        }
+      }
+      // Direct Line wants user ids that start with dl_ when they come inside a token.
+      const userId = `dl_${crypto.randomBytes(12).toString('base64url')}`;
+      const t = await azure.generate(userId);
+      answer(res, 200, { token: t.token, conversationId: t.conversationId, userId, expiresIn: t.expires_in, domain: o.azureEndpoint, resumed: false });
+    } catch (err) {
+      o.log.error({ err: { message: (err as Error).message } }, 'Direct Line token exchange failed');
+      answer(res, 502, { error: 'The chat service is not reachable right now. Please try again in a minute.' });
+    }
+  });
+}
