@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ActivityTypes, TestAdapter, type Activity } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type restify from 'restify';
@@ -9,16 +6,15 @@ import { createServer } from '../bot/server';
 import { loadConfig } from '../bot/config';
 import { createLogger } from '../bot/logger';
 import { loadBrain, type Brain } from '../rules';
+import { tempDir } from './tmp';
+
+export { tempDir };
 
 let brain: Brain | undefined;
 /** Rules, knowledge and the trained router are read-only: one per test file is enough. */
 export function sharedBrain(): Brain {
   brain ??= loadBrain();
   return brain;
-}
-
-export function tempDir(prefix = 'kt-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}): App {

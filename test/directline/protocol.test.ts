@@ -30,7 +30,7 @@ function openStream(streamUrl: string, headers: Record<string, string> = {}) {
 function multipart(activity: unknown, files: { data: Buffer; name: string; type: string }[]): FormData {
   const fd = new FormData();
   fd.append('activity', new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }));
-  for (const f of files) fd.append('file', new Blob([f.data], { type: f.type }), f.name);
+  for (const f of files) fd.append('file', new Blob([new Uint8Array(f.data)], { type: f.type }), f.name);
   return fd;
 }
 
