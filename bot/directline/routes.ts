@@ -194,13 +194,14 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     const url = new URL(req.url ?? '/', 'http://local');
     const match = STREAM_PATH.exec(url.pathname);
     const refuse = (status: number, reason: string) => {
+      o.log.info({ status, reason, url: url.pathname }, 'stream refused');
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!match) { refuse(404, 'Not Found'); return; }
     const conversationId = decodeURIComponent(match[1] ?? '');
-    if (!origins.allows(req)) { refuse(403, 'Forbidden'); return; }
+    if (!origins.allows(req)) { refuse(403, 'Forbidden origin'); return; }
     const check = channel.tokens.verify(url.searchParams.get('t') ?? undefined, conversationId);
-    if (!check.ok) { refuse(403, 'Forbidden'); return; }
+    if (!check.ok) { refuse(403, `Forbidden (${check.reason} token)`); return; }
     if (!channel.store.get(conversationId)) { refuse(404, 'Not Found'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => {
       channel.streams.attach(conversationId, ws, channel.store.since(conversationId, parseWatermark(url.searchParams.get('watermark') ?? '')));

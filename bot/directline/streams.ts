@@ -2,6 +2,8 @@ import { WebSocket } from 'ws';
 import type { ActivitySet } from './conversationStore';
 
 const PING_EVERY_MS = 30_000;
+/** Tabs open on one conversation; past this the oldest stream is closed (its page reconnects if still there). */
+const MAX_STREAMS_PER_CONVERSATION = 10;
 
 /**
  * The open WebSocket streams of each conversation. Every message is an ActivitySet, as Direct Line sends;
@@ -21,6 +23,7 @@ export class ActivityStreams {
   attach(conversationId: string, ws: WebSocket, backlog: ActivitySet): void {
     let set = this.byConversation.get(conversationId);
     if (!set) this.byConversation.set(conversationId, (set = new Set()));
+    if (set.size >= MAX_STREAMS_PER_CONVERSATION) [...set][0]?.close(1008, 'too many streams for one conversation');
     set.add(ws);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));

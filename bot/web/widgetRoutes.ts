@@ -19,6 +19,9 @@ const TokenRequestSchema = z.object({
   }).optional(),
 }).strict();
 
+/** Tokens one address may get at once before the rate (one a second) applies. */
+export const TOKEN_BURST = 60;
+
 export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean }
 
 export interface WidgetRouteOptions {
@@ -66,7 +69,9 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
     if (!o.origins.apply(req, res)) { res.send(403); return; }
     res.send(204);
   });
-  server.post('/api/directline/token', json, async (req, res) => {
+  // Each token can open a conversation: a page needs one, a script minting thousands gets 429.
+  const throttle = restify.plugins.throttle({ burst: TOKEN_BURST, rate: 1, ip: true });
+  server.post('/api/directline/token', throttle, json, async (req, res) => {
     if (!o.origins.apply(req, res)) { answer(res, 403, { error: 'This website is not allowed to use the chat. Add its origin to WIDGET_ORIGINS.' }); return; }
     const body = TokenRequestSchema.safeParse(req.body ?? {});
     if (!body.success) { answer(res, 400, { error: `Invalid request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` }); return; }

@@ -1,11 +1,16 @@
 // The widget in a real browser: Debian's headless Chromium driven by playwright-core, against the real
 // server process. Screenshots go to test-output/ (ignored by git) for a person to look at.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type ServerProcess } from '../serverProcess';
 import { tempDir } from '../tmp';
 
+const run = promisify(execFile);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = path.resolve(__dirname, '../../test-output');
 // The flags this machine needs: no sandbox as root, and no background calls to Google's hosts.
@@ -22,6 +27,13 @@ async function launch(): Promise<Browser> {
 const transcript = (page: Page) => page.locator('.webchat__basic-transcript');
 /** The latest chat bubble showing this text. */
 const bubble = (page: Page, text: string | RegExp) => page.locator('.webchat__bubble__content').filter({ hasText: text }).last();
+/** Does something in the widget, then waits for a new bubble showing `reply` (not an older one). */
+async function step(page: Page, action: () => Promise<unknown>, reply: string | RegExp): Promise<void> {
+  const matches = page.locator('.webchat__bubble__content').filter({ hasText: reply });
+  const before = await matches.count();
+  await action();
+  await matches.nth(before).waitFor();
+}
 /** A suggested action (quick reply) under the last message. */
 const quickReply = (page: Page, title: string) => page.getByRole('toolbar', { name: 'Suggested actions' }).getByRole('button', { name: title });
 const sendBox = (page: Page) => page.locator('[data-id="webchat-sendbox-input"]');
@@ -34,14 +46,26 @@ async function type(page: Page, text: string): Promise<void> {
 describe('the chat widget in headless Chromium', () => {
   let server: ServerProcess;
   let browser: Browser;
+  const dataDir = tempDir();
   const problems: string[] = [];
+  // Another website that embeds the widget with its own settings (a real cross-origin embed).
+  let shop: http.Server;
+  let shopUrl = '';
   beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
-    [server, browser] = await Promise.all([startServer({ DATA_DIR: tempDir() }), launch()]);
+    shop = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title><h1>Jane's shop</h1>
+        <script src="${server.url}/widget/embed.js" async data-position="left" data-accent="#b0006e" data-title="Help" data-open="true"></script>`);
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    shopUrl = `http://localhost:${(shop.address() as AddressInfo).port}`;
+    [server, browser] = await Promise.all([startServer({ DATA_DIR: dataDir, WIDGET_ORIGINS: shopUrl }), launch()]);
   });
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    shop?.close();
   });
 
   it('completes a login-trouble conversation to a ticket, and the conversation survives a reload', async () => {
@@ -52,27 +76,25 @@ describe('the chat widget in headless Chromium', () => {
 
     await page.goto(server.url);
     await page.locator('.kt-chat__panel').waitFor({ state: 'hidden' });
-    await page.getByRole('button', { name: 'Open chat with Kartra Support' }).click();
-    await bubble(page, 'Tell me in your own words').waitFor();
-
-    await quickReply(page, "I can't log in").click();
-    await bubble(page, 'Which of these is closest to what happens?').waitFor();
-    await quickReply(page, 'Something else').click();
-    await quickReply(page, 'Open a ticket').click();
-    await bubble(page, 'username').waitFor();
-    await type(page, 'jane_doe');
-    await bubble(page, 'What exactly happens when you try to log in?').waitFor();
+    await step(page, () => page.getByRole('button', { name: 'Open chat with Kartra Support' }).click(), 'Tell me in your own words');
+    await step(page, () => quickReply(page, "I can't log in").click(), 'Which of these is closest to what happens?');
+    await step(page, () => quickReply(page, 'Something else').click(), 'Shall I open a helpdesk ticket');
+    await step(page, () => quickReply(page, 'Open a ticket').click(), 'username');
+    await step(page, () => type(page, 'jane_doe'), 'What exactly happens when you try to log in?');
     // Typed markup must show as text, never become part of the page.
-    await type(page, 'The page says <b>Access denied</b> <img src=x onerror="window.pwned=1">');
-    await bubble(page, 'email address of your Kartra account').waitFor();
-    await type(page, 'jane@example.com');
-    await bubble(page, 'Support Code').waitFor();
+    await step(page, () => type(page, 'The page says <b>Access denied</b> <img src=x onerror="window.pwned=1">'), 'email address of your Kartra account');
+    await step(page, () => type(page, 'jane@example.com'), 'Support Code');
     await type(page, 'AB12CD');
 
+    // The summary card: correct one field through its drop-down, then confirm on the new card.
     const card = transcript(page).locator('.ac-adaptiveCard').last();
-    await card.waitFor();
-    await card.getByText('jane@example.com').waitFor();
-    await card.getByRole('button', { name: 'Open the ticket' }).click();
+    await card.getByText('AB12CD').waitFor();
+    await card.locator('select').selectOption({ label: 'Support code' });
+    await step(page, () => card.getByRole('button', { name: 'Correct a field' }).click(), 'Support Code');
+    await type(page, 'ZX98YW');
+    const corrected = transcript(page).locator('.ac-adaptiveCard').filter({ hasText: 'ZX98YW' }).last();
+    await corrected.getByText('jane@example.com').waitFor();
+    await corrected.getByRole('button', { name: 'Open the ticket' }).click();
     const confirmation = bubble(page, /KT-[A-Z0-9]{6}/);
     await confirmation.waitFor();
     const reference = /KT-[A-Z0-9]{6}/.exec((await confirmation.textContent()) ?? '')?.[0];
@@ -81,16 +103,33 @@ describe('the chat widget in headless Chromium', () => {
     expect(await transcript(page).locator('b, img[src="x"]').count()).toBe(0);
     await bubble(page, '<b>Access denied</b>').waitFor();
     await page.screenshot({ path: path.join(OUT, 'widget-login-ticket.png') });
+    const { stdout } = await run(process.execPath, [path.resolve(__dirname, '../../dist/scripts/tickets.js'), '--json'], { env: { ...process.env, DATA_DIR: dataDir } });
+    expect((JSON.parse(stdout) as { reference: string; subject: string; fields: Record<string, string> }[]).find((t) => t.reference === reference))
+      .toMatchObject({ subject: "Can't log in", fields: { username: 'jane_doe', account_email: 'jane@example.com', support_code: 'ZX98YW' } });
 
     // Reload: the page keeps its conversation and shows its history again.
     await page.reload();
-    await page.getByRole('button', { name: 'Open chat with Kartra Support' }).click();
-    await bubble(page, reference ?? 'missing').waitFor();
-    await type(page, 'thanks!');
-    await bubble(page, /welcome|glad|anything else/i).waitFor();
+    await step(page, () => page.getByRole('button', { name: 'Open chat with Kartra Support' }).click(), reference ?? 'missing');
+    await step(page, () => type(page, 'thanks!'), /welcome/i);
     await page.screenshot({ path: path.join(OUT, 'widget-after-reload.png') });
 
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('embeds on another allowed site, on the left in its colour, and fits a phone screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(shopUrl);
+    await bubble(page, 'Tell me in your own words').waitFor();
+    const panel = await page.locator('.kt-chat__panel').boundingBox();
+    expect(panel).not.toBeNull();
+    expect(panel!.x).toBeGreaterThanOrEqual(0);
+    expect(panel!.x + panel!.width).toBeLessThanOrEqual(390);
+    expect(panel!.y).toBeGreaterThanOrEqual(0);
+    expect(await page.locator('.kt-chat__title').textContent()).toBe('Help');
+    expect(await page.locator('.kt-chat__header').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(176, 0, 110)');
+    await page.screenshot({ path: path.join(OUT, 'widget-phone.png') });
+    await context.close();
+  }, 60_000);
 });

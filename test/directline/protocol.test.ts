@@ -1,6 +1,7 @@
 import type restify from 'restify';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app';
+import { TOKEN_BURST } from '../../bot/web/widgetRoutes';
 import { listen, tempDir, testApp } from '../helpers';
 import { DirectLineSession, type ActivitySet, type TokenResponse } from './session';
 
@@ -285,6 +286,23 @@ describe('local Direct Line 3.0 endpoint', () => {
     expect((await webchat.text()).length).toBeGreaterThan(3_000_000);
     const cached = await fetch(`${url}/widget/webchat.js`, { headers: { 'if-none-match': webchat.headers.get('etag') ?? '' } });
     expect(cached.status).toBe(304);
+  });
+});
+
+describe('the token endpoint under a flood', () => {
+  it('answers 429 with a reason once one address has taken its burst', async () => {
+    const app = testApp();
+    const { server, url } = await listen(app);
+    try {
+      const statuses = await Promise.all(Array.from({ length: TOKEN_BURST + 10 }, () => DirectLineSession.token(url).then(async (r) => ({ status: r.status, body: await r.text() }))));
+      const refused = statuses.filter((r) => r.status === 429);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[0]?.body).toMatch(/exceeded your request rate/);
+      expect(statuses.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(TOKEN_BURST);
+    } finally {
+      server.close();
+      await app.close();
+    }
   });
 });
 
