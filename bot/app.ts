@@ -17,6 +17,12 @@ import { SqliteTicketStore } from './tickets/sqliteTicketStore';
 import { TriageBot } from './triageBot';
 import { TypingIndicator } from './typingIndicator';
 import { DirectLineChannel } from './directline/channel';
+import { LOCAL_SERVICE_URL } from './directline/adapter';
+import { HandoffGate } from './handoff/gate';
+import { ProactiveRouter } from './handoff/proactive';
+import { HandoffQueue } from './handoff/queue';
+import { AgentRelay } from './handoff/relay';
+import { HandoffService } from './handoff/service';
 
 export interface App {
   config: Config;
@@ -29,6 +35,11 @@ export interface App {
   middleware: Middleware[];
   /** The widget's own Direct Line channel; absent when DIRECT_LINE_SECRET sends the widget to Azure. */
   directLine: DirectLineChannel | undefined;
+  handoff: HandoffService;
+  /** Live updates for the agent console. */
+  relay: AgentRelay;
+  /** Which adapter sends into a conversation later (agents' replies); test adapters register here. */
+  proactive: ProactiveRouter;
   /** Waits for running turns, closes live streams and the database. */
   close(): Promise<void>;
 }
@@ -56,16 +67,7 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
   const storage = new SqliteStorage(db);
   const conversationState = new ConversationState(storage);
   const transcripts = new TranscriptStore(db);
-  const services: TriageServices = {
-    brain,
-    tickets: new SqliteTicketStore(db),
-    transcripts,
-    files: new FileStore(db),
-    entities: conversationState.createProperty<Entities>('entities'),
-    misses: conversationState.createProperty<number>('misses'),
-  };
-  const dialog = new MainDialog(services);
-  const bot = new TriageBot(conversationState, dialog, conversationState.createProperty<DialogState>('dialogState'), services.entities);
+  const tickets = new SqliteTicketStore(db);
 
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.MicrosoftAppId ?? '',
@@ -73,8 +75,30 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     MicrosoftAppType: config.MicrosoftAppType,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
   } as ConfigurationBotFrameworkAuthenticationOptions);
-  const middleware: Middleware[] = [new TranscriptRecorder(transcripts), new TypingIndicator()];
   const adapter = new CloudAdapter(auth);
+  const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
+  const relay = new AgentRelay();
+  const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, log);
+
+  const services: TriageServices = {
+    brain,
+    tickets,
+    transcripts,
+    files: new FileStore(db),
+    handoff,
+    entities: conversationState.createProperty<Entities>('entities'),
+    misses: conversationState.createProperty<number>('misses'),
+  };
+  const dialog = new MainDialog(services);
+  const bot = new TriageBot(conversationState, dialog, conversationState.createProperty<DialogState>('dialogState'), services.entities);
+
+  // Order matters: record first (so nothing is lost), then the hand-off gate (the bot stays silent while a
+  // person has the conversation), then the typing indicator for turns the bot does answer.
+  const middleware: Middleware[] = [
+    new TranscriptRecorder(transcripts),
+    new HandoffGate(handoff, (text) => brain.router.control(text) === 'cancel'),
+    new TypingIndicator(),
+  ];
   adapter.use(...middleware);
   adapter.onTurnError = turnErrorHandler(log);
 
@@ -82,11 +106,13 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     db, log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
     bot: { id: config.MicrosoftAppId ?? 'kartra-support-bot', name: 'Kartra Support' }, ...(options.now ? { now: options.now } : {}),
   });
+  if (directLine) proactive.register(LOCAL_SERVICE_URL, directLine.adapter);
 
   const close = async () => {
+    relay.close();
     directLine?.close();
     await directLine?.idle();
     db.close();
   };
-  return { config, brain, db, adapter, bot, services, middleware, directLine, close };
+  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, close };
 }

@@ -6,7 +6,7 @@ import { answerText } from '../knowledge';
 import type { IntentId, RoutableIntent, Step } from '../rules/schema';
 import type { Entities } from './entities';
 import type { FieldPromptSpec, FieldResult } from './fieldPrompt';
-import { escapeMarkdown, fill, TALK_TO_PERSON as PERSON, TRY_AGAIN } from './messages';
+import { escapeMarkdown, fill, TRY_AGAIN } from './messages';
 import type { TriageServices } from './services';
 import type { SummaryAction, SummarySpec } from './summary';
 
@@ -44,6 +44,8 @@ export interface FlowState {
   attachments: AttachmentRef[];
   from?: IntentId;
   reason?: string;
+  /** The ticket this run opened, for the hand-off that follows it. */
+  ticket?: string;
   pending?: Pending;
 }
 
@@ -92,13 +94,16 @@ export class FlowDialog extends Dialog<FlowOptions> {
       case 'field': {
         const r = result as FieldResult;
         if (r.status === 'failed') {
-          state.pending = { kind: 'field_failed', field: pending.field, correcting: pending.correcting };
           const reason = `Sorry, I still couldn't take that (${r.reason.replace(/\.$/, '')}).`;
-          // Already handing off: escalating again would only restart this same flow.
-          const handingOff = state.intent === 'handoff.human';
+          // Stuck on one field: a person takes over, unless this already is the hand-off (which would loop).
+          if (state.intent !== 'handoff.human') {
+            await dc.context.sendActivity(`${reason} Let me get a person to help with this.`);
+            return this.escalate(dc, state, 'field_retries');
+          }
+          state.pending = { kind: 'field_failed', field: pending.field, correcting: pending.correcting };
           return dc.prompt(CHOICE_PROMPT, {
-            prompt: MessageFactory.text(handingOff ? `${reason} Shall we try once more?` : `${reason} Would you like to talk to a person instead?`),
-            choices: handingOff ? [TRY_AGAIN, STOP] : [PERSON, TRY_AGAIN, STOP], style: ListStyle.suggestedAction,
+            prompt: MessageFactory.text(`${reason} Shall we try once more?`),
+            choices: [TRY_AGAIN, STOP], style: ListStyle.suggestedAction,
           });
         }
         state.fields[pending.field] = r.value;
@@ -111,7 +116,6 @@ export class FlowDialog extends Dialog<FlowOptions> {
       case 'field_failed': {
         const choice = (result as FoundChoice).value;
         if (choice === TRY_AGAIN) return this.askField(dc, state, pending.field, pending.correcting);
-        if (choice === PERSON) return this.escalate(dc, state, 'field_retries');
         await dc.context.sendActivity("OK, I've stopped here. Nothing was sent. Say hi whenever you want to start again.");
         return dc.endDialog();
       }
@@ -210,6 +214,12 @@ export class FlowDialog extends Dialog<FlowOptions> {
         }
         case 'escalate':
           return this.escalate(dc, state, step.reason);
+        case 'handoff':
+          await this.services.handoff.escalate(dc.context, {
+            intent: state.from ?? state.intent, reason: state.reason ?? 'user_request', fields: state.fields,
+            ...(state.ticket ? { ticketReference: state.ticket } : {}),
+          });
+          return dc.endDialog();
         case 'goto':
           return dc.replaceDialog(FLOW_DIALOG, {
             intent: step.intent, text: state.text,
@@ -275,6 +285,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments.map((att) => this.withFileId(att)),
       transcript: this.services.transcripts.list(a.conversation.id),
     });
+    state.ticket = ticket.reference;
     const email = state.fields.account_email ?? 'you';
     await dc.context.sendActivity(fill(this.rules.tickets.confirmation,
       { reference: ticket.reference, department: ticket.department, account_email: escapeMarkdown(email) }));

@@ -10,16 +10,17 @@ import { FieldPrompt } from './fieldPrompt';
 import {
   CHOICE_PROMPT, CONFIRM_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, type FlowOptions,
 } from './flowDialog';
-import { TALK_TO_PERSON as PERSON, TRY_AGAIN as RETRY, withChoices } from './messages';
+import { isStronglyNegative } from '../knowledge/sentiment';
+import { withChoices } from './messages';
 import type { TriageServices } from './services';
 import { SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
 const ROUTE = 'route';
 const SOMETHING_ELSE = 'Something else';
-const TICKET = 'Open a ticket';
+const SORRY = "I'm sorry this has been so frustrating. Let me get a person from the support team to help you.";
 
-interface RouteValues { stage?: 'clarify' | 'offer' | 'miss' | 'flow'; guesses?: RoutableIntent[]; text?: string }
+interface RouteValues { stage?: 'clarify' | 'miss' | 'flow'; guesses?: RoutableIntent[]; text?: string }
 const vals = (step: WaterfallStepContext) => step.values as RouteValues;
 
 const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|is|are|will|should|may)\b/i;
@@ -38,7 +39,7 @@ export class MainDialog extends ComponentDialog {
       .addDialog(new ConfirmPrompt(CONFIRM_PROMPT, undefined, 'en-us'))
       .addDialog(new SummaryPrompt(SUMMARY_PROMPT))
       .addDialog(new WaterfallDialog(ROUTE, [
-        this.routeStep.bind(this), this.afterFirstPromptStep.bind(this), this.afterOfferStep.bind(this),
+        this.routeStep.bind(this), this.afterFirstPromptStep.bind(this), async (step) => step.endDialog(step.result),
       ]));
     this.initialDialogId = ROUTE;
   }
@@ -77,6 +78,10 @@ export class MainDialog extends ComponentDialog {
       await this.answerControl(step.context, control, false);
       return step.endDialog();
     }
+    if (this.frustrated(text)) {
+      await step.context.sendActivity(SORRY);
+      return this.handOff(step, 'negative_sentiment', text);
+    }
     const byLabel = this.intentByLabel(text);
     if (byLabel) return this.startFlow(step, byLabel, text);
     const r = this.brain.router.classify(text);
@@ -97,7 +102,6 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async afterFirstPromptStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (vals(step).stage === 'offer') return this.handleOffer(step, step.result as FoundChoice);
     if (vals(step).stage !== 'clarify') return step.endDialog(step.result);
     const guesses = vals(step).guesses ?? [];
     const chosen = guesses[(step.result as FoundChoice).index];
@@ -106,38 +110,32 @@ export class MainDialog extends ComponentDialog {
     return this.miss(step, 'OK, none of those.');
   }
 
-  private async afterOfferStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (vals(step).stage === 'offer') return this.handleOffer(step, step.result as FoundChoice);
-    return step.endDialog(step.result);
-  }
-
   private async startFlow(step: WaterfallStepContext, intent: RoutableIntent, text: string): Promise<DialogTurnResult> {
     await this.services.misses.set(step.context, 0);
     vals(step).stage = 'flow';
     return step.beginDialog(FLOW_DIALOG, { intent, text } satisfies FlowOptions);
   }
 
-  /** Counts a message the bot could not place; the Nth in a row offers a person or a ticket. */
+  /** Counts a message the bot could not place; the Nth in a row hands the conversation to a person. */
   private async miss(step: WaterfallStepContext, lead: string): Promise<DialogTurnResult> {
     const misses = (await this.services.misses.get(step.context, 0)) + 1;
     await this.services.misses.set(step.context, misses);
     if (misses >= this.brain.rules.escalation.misunderstood_in_a_row) {
-      vals(step).stage = 'offer';
-      return step.prompt(CHOICE_PROMPT, {
-        prompt: MessageFactory.text(`${lead} I don't want to keep you going round in circles: shall I get a person, or open a ticket for the support team?`),
-        choices: [PERSON, TICKET, RETRY], style: ListStyle.suggestedAction,
-      });
+      await this.services.misses.set(step.context, 0);
+      await step.context.sendActivity(`${lead} I don't want to keep you going round in circles, so I'll get a person to help.`);
+      return this.handOff(step, 'misunderstood', vals(step).text ?? '');
     }
     await step.context.sendActivity(this.topicsMessage(`${lead} Could you say it in other words? These are the things I can help with:`));
     return step.endDialog();
   }
 
-  private async handleOffer(step: WaterfallStepContext, found: FoundChoice): Promise<DialogTurnResult> {
-    await this.services.misses.set(step.context, 0);
-    if (found.value === PERSON) return step.beginDialog(FLOW_DIALOG, { intent: 'handoff.human', carried: { fields: {}, attachments: [], reason: 'misunderstood' } } satisfies FlowOptions);
-    if (found.value === TICKET) return step.beginDialog(FLOW_DIALOG, { intent: 'support.contact', step: 'support_ticket' } satisfies FlowOptions);
-    await step.context.sendActivity(this.topicsMessage('OK, tell me again in your own words, or pick a topic:'));
-    return step.endDialog();
+  private handOff(step: WaterfallStepContext, reason: string, text: string): Promise<DialogTurnResult> {
+    return step.beginDialog(FLOW_DIALOG, { intent: 'handoff.human', text, carried: { fields: {}, attachments: [], reason } } satisfies FlowOptions);
+  }
+
+  /** A strongly negative message (sentiment threshold in rules/escalation.yaml). */
+  private frustrated(text: string): boolean {
+    return isStronglyNegative(text, this.brain.rules.escalation.negative_sentiment);
   }
 
   private intentByLabel(text: string): RoutableIntent | undefined {
@@ -192,11 +190,13 @@ export class MainDialog extends ComponentDialog {
     }
 
     const flow = FlowDialog.state(dc);
-    if (router.pattern(text) === 'handoff.human' && flow?.intent !== 'handoff.human') {
+    const asked = router.pattern(text) === 'handoff.human';
+    if ((asked || this.frustrated(text)) && flow?.intent !== 'handoff.human') {
+      if (!asked) await dc.context.sendActivity(SORRY);
       await dc.cancelAllDialogs();
       return dc.beginDialog(FLOW_DIALOG, {
         intent: 'handoff.human', text,
-        carried: { fields: flow?.fields ?? {}, attachments: flow?.attachments ?? [], ...(flow ? { from: flow.intent } : {}), reason: 'user_request' },
+        carried: { fields: flow?.fields ?? {}, attachments: flow?.attachments ?? [], ...(flow ? { from: flow.intent } : {}), reason: asked ? 'user_request' : 'negative_sentiment' },
       } satisfies FlowOptions);
     }
 

@@ -1,7 +1,6 @@
 import { MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 
 /** Quick replies offered by more than one dialog. */
-export const TALK_TO_PERSON = 'Talk to a person';
 export const TRY_AGAIN = 'Try again';
 
 /** Makes user-supplied text inert inside a Markdown message: it is shown, never interpreted. */

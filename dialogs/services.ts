@@ -1,5 +1,6 @@
 import type { StatePropertyAccessor } from 'botbuilder';
 import type { TicketStore } from '../bot/tickets/ticket';
+import type { HandoffService } from '../bot/handoff/service';
 import type { FileStore } from '../bot/storage/files';
 import type { TranscriptStore } from '../bot/storage/transcripts';
 import type { Brain } from '../rules';
@@ -11,6 +12,7 @@ export interface TriageServices {
   tickets: TicketStore;
   transcripts: TranscriptStore;
   files: FileStore;
+  handoff: HandoffService;
   entities: StatePropertyAccessor<Entities>;
   misses: StatePropertyAccessor<number>;
 }

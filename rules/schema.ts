@@ -45,6 +45,16 @@ export const EscalationFileSchema = z.object({
   }).strict(),
   misunderstood_in_a_row: z.number().int().min(1).max(10),
   field_retries: z.number().int().min(1).max(10),
+  negative_sentiment: z.object({
+    below: z.number().min(-5).max(0),
+    min_words: z.number().int().min(1).max(50),
+    min_negative_words: z.number().int().min(1).max(10),
+  }).strict(),
+  handoff: z.object({
+    minutes_per_conversation: z.number().positive().max(240),
+    /** Channels that get the Bot Framework handoff.initiate event (hosts with their own agent hub). */
+    initiate_event_channels: z.array(z.string().min(1)),
+  }).strict(),
 }).strict();
 export type EscalationPolicy = z.infer<typeof EscalationFileSchema>;
 
@@ -89,6 +99,8 @@ export const StepSchema = z.discriminatedUnion('type', [
     next,
   }).strict(),
   z.object({ type: z.literal('escalate'), reason: name }).strict(),
+  // Puts the conversation in the agents' queue (after a ticket step, so the request survives with nobody online).
+  z.object({ type: z.literal('handoff') }).strict(),
   z.object({ type: z.literal('goto'), intent: IntentIdSchema.exclude(['none']) }).strict(),
   z.object({ type: z.literal('end'), text: z.string().min(1).optional() }).strict(),
 ]);

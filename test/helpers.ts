@@ -1,4 +1,4 @@
-import { ActivityTypes, TestAdapter, type Activity } from 'botbuilder';
+import { ActivityTypes, TestAdapter, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import type { AddressInfo } from 'node:net';
 import type restify from 'restify';
 import { createApp, turnErrorHandler, type App, type AppOptions } from '../bot/app';
@@ -37,24 +37,42 @@ export function render(a: Partial<Activity>): string {
   return parts.join(' ').trim();
 }
 
+/** TestAdapter, plus proactive sends (an agent's replies) through the same middleware. */
+class ConversationTestAdapter extends TestAdapter {
+  override async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'ContinueConversation' }, reference, true);
+    await this.runMiddleware(this.createContext(activity), logic);
+  }
+}
+
 /**
  * A conversation through botbuilder's TestAdapter with the app's real middleware, bot and SQLite state:
  * `say` sends one message and returns what the bot answered in that turn.
  */
 export class Conversation {
   readonly adapter: TestAdapter;
+  /** All activities of the last `send`/`say` turn, events included. */
+  last: Partial<Activity>[] = [];
 
   constructor(readonly app: App, opts: { channelId?: string; conversationId?: string; userId?: string } = {}) {
     const conversationId = opts.conversationId ?? `conv-${Math.random().toString(36).slice(2)}`;
-    this.adapter = new TestAdapter((c) => app.bot.run(c), {
+    // A service URL of its own, so an agent's replies (proactive sends) come back to this adapter.
+    const serviceUrl = `https://test.invalid/${conversationId}`;
+    this.adapter = new ConversationTestAdapter((c) => app.bot.run(c), {
       channelId: opts.channelId ?? 'test',
-      serviceUrl: 'https://test.invalid',
+      serviceUrl,
       conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: 'test' },
       from: { id: opts.userId ?? 'user-1', name: 'User', role: 'user' },
       recipient: { id: 'bot', name: 'Bot', role: 'bot' },
     });
     this.adapter.use(...app.middleware);
     this.adapter.onTurnError = turnErrorHandler(createLogger('silent'));
+    app.proactive.register(serviceUrl, this.adapter);
+  }
+
+  /** Everything the bot sent since the last call (replies, proactive messages, events). */
+  sent(): Partial<Activity>[] {
+    return this.adapter.activeQueue.splice(0);
   }
 
   get id(): string { return this.adapter.template.conversation?.id ?? ''; }
@@ -62,7 +80,8 @@ export class Conversation {
   async send(activity: Partial<Activity>): Promise<string[]> {
     this.adapter.activeQueue.splice(0);
     await this.adapter.receiveActivity({ type: ActivityTypes.Message, ...activity });
-    return this.adapter.activeQueue.splice(0).filter((a) => a.type === ActivityTypes.Message).map(render);
+    this.last = this.adapter.activeQueue.splice(0);
+    return this.last.filter((a) => a.type === ActivityTypes.Message).map(render);
   }
 
   async say(text: string): Promise<string> {

@@ -38,7 +38,7 @@ export class LocalDirectLineAdapter extends BotAdapter {
         channelId: LOCAL_CHANNEL_ID,
         serviceUrl: LOCAL_SERVICE_URL,
         conversation: a.conversation ?? incoming.conversation,
-        from: { ...this.bot, ...(a.from?.name && a.from.role === 'agent' ? { name: a.from.name } : {}), role: a.from?.role === 'agent' ? 'agent' : 'bot' },
+        from: { ...this.bot, role: 'bot' },
         recipient: a.recipient ?? incoming.from,
         timestamp: new Date(),
       });

@@ -30,6 +30,14 @@ const MIGRATIONS: string[] = [
      conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, activity TEXT NOT NULL, pending INTEGER NOT NULL,
      PRIMARY KEY (conversation_id, seq))`,
   `CREATE INDEX IF NOT EXISTS dl_pending ON dl_activities (pending) WHERE pending = 1`,
+  // Conversations handed to a person: waiting in the queue, taken by an agent, or ended.
+  `CREATE TABLE IF NOT EXISTS handoffs (
+     id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, channel TEXT NOT NULL, reference TEXT NOT NULL,
+     intent TEXT NOT NULL, reason TEXT NOT NULL, fields TEXT NOT NULL, ticket_reference TEXT,
+     status TEXT NOT NULL, agent TEXT, created_at TEXT NOT NULL, claimed_at TEXT, ended_at TEXT)`,
+  `CREATE INDEX IF NOT EXISTS handoffs_open ON handoffs (conversation_id, status)`,
+  `CREATE TABLE IF NOT EXISTS agent_sessions (
+     id TEXT PRIMARY KEY, agent TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
 ];
 
 /** Opens (creating if needed) the embedded database in dataDir and brings its schema up to date. */

@@ -1,4 +1,5 @@
 import { ActivityTypes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
+import { AGENT_TURN_KEY } from '../handoff/agentTurn';
 import type { TranscriptEntry } from '../tickets/ticket';
 import type { Db } from './database';
 
@@ -42,7 +43,7 @@ export class TranscriptRecorder implements Middleware {
       const responses = await send();
       for (const a of activities) {
         if (a.type === ActivityTypes.Message && a.conversation?.id) {
-          this.store.append(a.conversation.id, entryOf(a, a.from?.role === 'agent' ? 'agent' : 'bot'));
+          this.store.append(a.conversation.id, entryOf(a, context.turnState.get(AGENT_TURN_KEY) ? 'agent' : 'bot'));
         }
       }
       return responses;

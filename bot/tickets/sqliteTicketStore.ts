@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../storage/database';
-import { NewTicketSchema, type NewTicket, type Ticket, type TicketStatus, type TicketStore } from './ticket';
+import { z } from 'zod';
+import { NewTicketSchema, TranscriptEntrySchema, type NewTicket, type Ticket, type TicketStatus, type TicketStore, type TicketUpdate } from './ticket';
 
 interface Row {
   id: string; reference: string; idempotency_key: string; department: string; subject: string; status: string;
@@ -44,6 +45,13 @@ export class SqliteTicketStore implements TicketStore {
       });
       return ticket;
     }).immediate();
+  }
+
+  async update(reference: string, changes: TicketUpdate): Promise<Ticket | undefined> {
+    const transcript = changes.transcript ? JSON.stringify(z.array(TranscriptEntrySchema).parse(changes.transcript)) : null;
+    this.db.prepare('UPDATE tickets SET status = COALESCE(?, status), transcript = COALESCE(?, transcript), updated_at = ? WHERE reference = ?')
+      .run(changes.status ?? null, transcript, new Date().toISOString(), reference);
+    return this.byReference(reference);
   }
 
   async list(): Promise<Ticket[]> {

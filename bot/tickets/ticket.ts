@@ -45,8 +45,12 @@ export interface Ticket extends NewTicket {
   updatedAt: string;
 }
 
+export interface TicketUpdate { status?: TicketStatus; transcript?: TranscriptEntry[] }
+
 export interface TicketStore {
   create(ticket: NewTicket): Promise<Ticket>;
+  /** Changes status and/or replaces the transcript (a hand-off adds what the user and agent said). */
+  update(reference: string, changes: TicketUpdate): Promise<Ticket | undefined>;
   list(): Promise<Ticket[]>;
   byReference(reference: string): Promise<Ticket | undefined>;
 }

@@ -1,0 +1,179 @@
+import {
+  ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference,
+} from 'botbuilder';
+import { escapeMarkdown } from '../../dialogs/messages';
+import type { EscalationPolicy } from '../../rules/schema';
+import type { Logger } from '../logger';
+import type { TranscriptStore } from '../storage/transcripts';
+import type { TicketStore } from '../tickets/ticket';
+import { AGENT_TURN_KEY } from './agentTurn';
+import type { Handoff, HandoffQueue } from './queue';
+import type { AgentRelay } from './relay';
+
+/** Sends into an existing conversation later (the agent's words), on whichever adapter owns its channel. */
+export type ProactiveSend = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+
+
+export interface EscalationDetails { intent: string; reason: string; fields: Record<string, string>; ticketReference?: string }
+
+export class HandoffError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+/**
+ * Hand-off to a person: queueing the conversation (with what the user is told), the Bot Framework
+ * handoff events, relaying both ways while an agent has it, and giving it back to the bot or closing it.
+ */
+export class HandoffService {
+  constructor(
+    private readonly queue: HandoffQueue,
+    private readonly relay: AgentRelay,
+    private readonly tickets: TicketStore,
+    private readonly transcripts: TranscriptStore,
+    private readonly send: ProactiveSend,
+    private readonly policy: () => EscalationPolicy['handoff'],
+    private readonly log: Logger,
+  ) {}
+
+  async escalate(context: TurnContext, details: EscalationDetails): Promise<Handoff> {
+    const a = context.activity;
+    const { handoff } = this.queue.open({
+      conversationId: a.conversation.id, channel: a.channelId,
+      reference: { ...TurnContext.getConversationReference(a) } as Record<string, unknown>, ...details,
+    });
+    await context.sendActivity(this.nextSteps(handoff));
+    if (this.policy().initiate_event_channels.includes(a.channelId)) {
+      const transcript = this.transcripts.list(a.conversation.id).map((e): Partial<Activity> => ({
+        type: ActivityTypes.Message, text: e.text, timestamp: new Date(e.at), from: { id: e.role, name: e.role, role: e.role === 'user' ? 'user' : 'bot' },
+      }));
+      await context.sendActivity(EventFactory.createHandoffInitiation(context,
+        { handoffId: handoff.id, intent: handoff.intent, reason: handoff.reason, fields: handoff.fields, ticket: handoff.ticketReference },
+        { activities: transcript as Activity[] }));
+    }
+    this.relay.publish({ type: 'queue' });
+    this.log.info({ handoffId: handoff.id, channel: handoff.channel, reason: handoff.reason }, 'conversation queued for a person');
+    return handoff;
+  }
+
+  /** What happens next, in the user's terms: who joins, roughly when, and that the ticket covers them. */
+  private nextSteps(h: Handoff): string {
+    const ticket = h.ticketReference ? ` with your ticket **${h.ticketReference}**` : '';
+    const online = this.relay.online();
+    const tail = ` You can keep writing here and they'll see it, or leave: the team will answer by email${ticket}. Say "cancel" to stop waiting.`;
+    if (online === 0) return `Nobody from the support team is online right now, so you're first in line for the next person who is.${tail}`;
+    const ahead = this.queue.position(h);
+    const minutes = Math.max(1, Math.ceil(((ahead + 1) * this.policy().minutes_per_conversation) / online));
+    const queue = ahead > 0 ? ` (${ahead} ${ahead === 1 ? 'person' : 'people'} ahead of you)` : '';
+    return `A person from the support team will join this chat in about ${minutes} minute${minutes === 1 ? '' : 's'}${queue}.${tail}`;
+  }
+
+  /**
+   * A turn in a conversation that is waiting for or talking to a person: the bot stays out of it; the
+   * user's words (already in the transcript) go to the agent live. Returns false when no hand-off is open.
+   */
+  async relayUser(context: TurnContext, isCancel: (text: string) => boolean): Promise<boolean> {
+    const a = context.activity;
+    const h = a.conversation?.id ? this.queue.openFor(a.conversation.id) : undefined;
+    if (!h) return false;
+    if (a.type === ActivityTypes.Typing) {
+      if (h.agent) this.relay.publish({ type: 'typing', handoffId: h.id }, h.agent);
+      return true;
+    }
+    // Anything else (a proactive continuation carrying the agent's words, events) is not the user's.
+    if (a.type !== ActivityTypes.Message) return false;
+    const text = a.text ?? '';
+    if (h.status === 'waiting' && isCancel(text)) {
+      this.queue.end(h.id, 'cancelled');
+      this.relay.publish({ type: 'queue' });
+      await context.sendActivity(`OK, you're no longer waiting for a person.${h.ticketReference ? ` Your ticket **${h.ticketReference}** stays open and the team will answer by email.` : ''} What else can I help with?`);
+      return true;
+    }
+    this.relay.publish({
+      type: 'message', handoffId: h.id, role: 'user', text, at: new Date().toISOString(),
+      ...(a.attachments?.length ? { attachments: a.attachments.map((x) => ({ name: x.name ?? x.contentType, ...(x.contentUrl ? { url: x.contentUrl } : {}) })) } : {}),
+    }, h.agent);
+    return true;
+  }
+
+  /** A host's agent hub reports on a hand-off it took over (the Bot Framework handoff.status event). */
+  async onStatus(context: TurnContext): Promise<void> {
+    const h = this.queue.openFor(context.activity.conversation.id);
+    const state = (context.activity.value as { state?: string; message?: string } | undefined)?.state;
+    if (!h || !state) return;
+    if (state === 'accepted') this.queue.claim(h.id, 'external hub');
+    if (state === 'completed') {
+      this.queue.end(h.id, 'returned');
+      await context.sendActivity("You're back with the assistant. What else can I help with?");
+    }
+    if (state === 'failed') {
+      this.queue.end(h.id, 'cancelled');
+      await context.sendActivity(`No one could take this chat right now.${h.ticketReference ? ` Your ticket **${h.ticketReference}** stays open and the team will answer by email.` : ''}`);
+    }
+    this.relay.publish({ type: 'queue' });
+  }
+
+  list(): Handoff[] {
+    return this.queue.list();
+  }
+
+  view(id: string): { handoff: Handoff; transcript: ReturnType<TranscriptStore['list']> } {
+    const handoff = this.queue.get(id);
+    if (!handoff) throw new HandoffError(404, 'No such conversation in the queue.');
+    return { handoff, transcript: this.transcripts.list(handoff.conversationId) };
+  }
+
+  async claim(id: string, agent: string): Promise<Handoff> {
+    const h = this.queue.claim(id, agent);
+    if (!h) {
+      const now = this.queue.get(id);
+      throw new HandoffError(now ? 409 : 404, now?.agent ? `${now.agent} has already taken this conversation.` : 'This conversation is no longer waiting.');
+    }
+    this.relay.publish({ type: 'queue' });
+    await this.toUser(h, agent, `**${escapeMarkdown(agent)}** from the support team has joined the chat.`);
+    return h;
+  }
+
+  async say(id: string, agent: string, text: string): Promise<void> {
+    const h = this.mine(id, agent);
+    await this.toUser(h, agent, `**${escapeMarkdown(agent)}:** ${escapeMarkdown(text)}`);
+  }
+
+  async typing(id: string, agent: string): Promise<void> {
+    const h = this.mine(id, agent);
+    await this.send(h.reference, async (context) => { await context.sendActivity({ type: ActivityTypes.Typing }); });
+  }
+
+  /** The bot takes over again; the ticket gets the transcript so far. */
+  async handBack(id: string, agent: string): Promise<void> {
+    const h = this.mine(id, agent);
+    this.queue.end(h.id, 'returned');
+    this.relay.publish({ type: 'queue' });
+    await this.toUser(h, agent, `${escapeMarkdown(agent)} has handed you back to the assistant. Ask me anything, or say "talk to a person" to come back to the team.`);
+    if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: this.transcripts.list(h.conversationId) });
+  }
+
+  /** The agent is done: the ticket is resolved with the whole transcript. */
+  async close(id: string, agent: string): Promise<void> {
+    const h = this.mine(id, agent);
+    this.queue.end(h.id, 'closed');
+    this.relay.publish({ type: 'queue' });
+    await this.toUser(h, agent, `${escapeMarkdown(agent)} has closed this conversation.${h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : ''} Thanks for contacting Kartra support!`);
+    if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: this.transcripts.list(h.conversationId) });
+  }
+
+  private mine(id: string, agent: string): Handoff {
+    const h = this.queue.get(id);
+    if (!h) throw new HandoffError(404, 'No such conversation in the queue.');
+    if (h.status !== 'active' || h.agent !== agent) throw new HandoffError(409, h.status === 'active' ? `${h.agent ?? 'Someone else'} has this conversation.` : 'Claim this conversation first.');
+    return h;
+  }
+
+  private async toUser(h: Handoff, agent: string, text: string): Promise<void> {
+    await this.send(h.reference, async (context) => {
+      context.turnState.set(AGENT_TURN_KEY, agent);
+      await context.sendActivity(text);
+    });
+    this.relay.publish({ type: 'message', handoffId: h.id, role: 'agent', text, at: new Date().toISOString() }, agent);
+  }
+}
+

@@ -1,0 +1,162 @@
+import type { ServerResponse } from 'node:http';
+import { ActivityTypes } from 'botbuilder';
+import type { AgentEvent } from '../../bot/handoff/relay';
+import { HandoffError } from '../../bot/handoff/service';
+import { finishTicket } from '../dialogs/complete';
+import { Conversation, render, testApp } from '../helpers';
+
+/** An agent's console stream: what the relay would have sent it. */
+function agentStream(app: ReturnType<typeof testApp>, agent: string) {
+  const events: AgentEvent[] = [];
+  const res = {
+    writeHead: () => res, on: () => res, end: () => undefined,
+    write: (chunk: string) => { const m = /^data: (.*)\n\n$/s.exec(chunk); if (m?.[1]) events.push(JSON.parse(m[1]) as AgentEvent); return true; },
+  };
+  app.relay.subscribe(agent, res as unknown as ServerResponse);
+  return events;
+}
+
+/** Walks the hand-off flow (details, email, code, summary) and returns what the last turn said. */
+async function completeHandoff(c: Conversation, firstReply: string): Promise<string> {
+  expect(firstReply).toMatch(/pass this conversation to a person/);
+  const afterDetails = await c.say('It keeps failing and I need help today');
+  expect(afterDetails).toMatch(/email address of your Kartra account/);
+  const { reference } = await finishTicket(c, 'jane@example.com', 'AB12CD');
+  return reference;
+}
+
+describe('hand-off to a person', () => {
+  const app = testApp();
+  afterAll(() => app.close());
+  const openFor = (c: Conversation) => app.handoff.list().find((h) => h.conversationId === c.id);
+
+  it('a request for a person: ticket first, then the queue with intent, fields and channel; the user is told what happens next', async () => {
+    const c = new Conversation(app);
+    await c.say('my IP address is blocked');
+    await c.say('jane_doe');
+    const reference = await completeHandoff(c, await c.say('can I talk to a real person please'));
+    const told = c.last.filter((a) => a.type === ActivityTypes.Message).map(render).join('\n');
+    expect(told).toMatch(/Nobody from the support team is online right now/);
+    expect(told).toContain(reference);
+    expect(told).toMatch(/say "cancel" to stop waiting/i);
+    expect(openFor(c)).toMatchObject({
+      status: 'waiting', intent: 'ip_block', reason: 'user_request', channel: 'test', ticketReference: reference,
+      fields: expect.objectContaining({ username: 'jane_doe', account_email: 'jane@example.com' }),
+    });
+    // The Bot Framework handoff protocol: the event carries the context and the transcript.
+    const initiate = c.last.find((a) => a.type === ActivityTypes.Event && a.name === 'handoff.initiate');
+    expect(initiate?.value).toMatchObject({ intent: 'ip_block', reason: 'user_request', ticket: reference });
+    const transcript = initiate?.attachments?.[0]?.content as { activities: { text: string }[] } | undefined;
+    expect(transcript?.activities.map((a) => a.text)).toEqual(expect.arrayContaining(['jane_doe', 'can I talk to a real person please']));
+  });
+
+  it('three failed answers to one field hand over, carrying what was collected', async () => {
+    const c = new Conversation(app);
+    await c.say('ip blocked');
+    await c.say('jane_doe');
+    await c.say('999.1.1.1');
+    await c.say('my home one');
+    await completeHandoff(c, await c.say('dunno'));
+    expect(openFor(c)).toMatchObject({ reason: 'field_retries', intent: 'ip_block', fields: expect.objectContaining({ username: 'jane_doe' }) });
+  });
+
+  it('two messages in a row the bot did not understand hand over', async () => {
+    const c = new Conversation(app);
+    await c.say('what is the capital of France?');
+    await completeHandoff(c, await c.say('tell me a joke'));
+    expect(openFor(c)?.reason).toBe('misunderstood');
+  });
+
+  it('a strongly negative message hands over; a billing complaint with one negative word does not', async () => {
+    const c = new Conversation(app);
+    const first = await c.say('This is ridiculous, I am furious and fed up with your useless support');
+    expect(first).toMatch(/sorry this has been so frustrating/);
+    await completeHandoff(c, first);
+    expect(openFor(c)?.reason).toBe('negative_sentiment');
+
+    const d = new Conversation(app);
+    expect(await d.say('I was charged twice this month')).toMatch(/Billing Support/);
+    expect(openFor(d)).toBeUndefined();
+  });
+
+  it('a tree step that says escalate hands over with its reason', async () => {
+    const c = new Conversation(app);
+    expect(await c.say('Contact support / open a ticket')).toMatch(/Talk to a person/);
+    await completeHandoff(c, await c.say('2'));
+    expect(openFor(c)).toMatchObject({ reason: 'user_request', intent: 'support.contact' });
+  });
+
+  it('while waiting the bot is silent and the agent sees what the user writes; an agent takes over, talks, and hands back', async () => {
+    const events = agentStream(app, 'Maria');
+    const c = new Conversation(app);
+    await c.say('my IP address is blocked');
+    const reference = await completeHandoff(c, await c.say('talk to a human'));
+    const h = openFor(c);
+    expect(h?.status).toBe('waiting');
+
+    expect(await c.say('also, it happened on my phone too')).toBe('');
+    expect(events).toContainEqual({ type: 'queue' });
+
+    await app.handoff.claim(h?.id ?? '', 'Maria');
+    expect(c.sent().map(render)).toEqual(['**Maria** from the support team has joined the chat.']);
+    await app.handoff.say(h?.id ?? '', 'Maria', 'Hi Jane, I am unblocking 198.51.100.23 now.');
+    expect(c.sent().map(render)).toEqual(['**Maria:** Hi Jane, I am unblocking 198\\.51\\.100\\.23 now\\.']);
+
+    expect(await c.say('thank you!')).toBe('');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'message', handoffId: h?.id, role: 'user', text: 'thank you!' }));
+    await c.send({ type: ActivityTypes.Typing });
+    expect(events).toContainEqual({ type: 'typing', handoffId: h?.id });
+
+    await app.handoff.handBack(h?.id ?? '', 'Maria');
+    expect(c.sent().map(render).join()).toMatch(/handed you back to the assistant/);
+    expect(await c.say('how many custom domains can I connect?')).toMatch(/domain/i);
+
+    const ticket = await app.services.tickets.byReference(reference);
+    expect(ticket?.status).toBe('open');
+    expect(ticket?.transcript.map((t) => `${t.role}: ${t.text}`)).toEqual(expect.arrayContaining([
+      'user: also, it happened on my phone too', 'agent: **Maria:** Hi Jane, I am unblocking 198\\.51\\.100\\.23 now\\.', 'user: thank you!',
+    ]));
+  });
+
+  it('two agents cannot take the same conversation', async () => {
+    const c = new Conversation(app);
+    await completeHandoff(c, await c.say('I want to speak to an agent'));
+    const id = openFor(c)?.id ?? '';
+    const results = await Promise.allSettled([app.handoff.claim(id, 'Maria'), app.handoff.claim(id, 'Tom')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(HandoffError);
+    expect((refused.reason as HandoffError).status).toBe(409);
+    const winner = openFor(c)?.agent ?? '';
+    const loser = winner === 'Maria' ? 'Tom' : 'Maria';
+    await expect(app.handoff.say(id, loser, 'hello')).rejects.toThrow(/has this conversation/);
+  });
+
+  it('closing resolves the ticket with the whole transcript; the user can cancel waiting', async () => {
+    const c = new Conversation(app);
+    const reference = await completeHandoff(c, await c.say('get me a person'));
+    const id = openFor(c)?.id ?? '';
+    await app.handoff.claim(id, 'Tom');
+    await c.say('are you there?');
+    await app.handoff.close(id, 'Tom');
+    expect(c.sent().map(render).join()).toMatch(/closed this conversation[\s\S]*marked resolved/);
+    const ticket = await app.services.tickets.byReference(reference);
+    expect(ticket?.status).toBe('resolved');
+    expect(ticket?.transcript.map((t) => t.text)).toEqual(expect.arrayContaining(['are you there?', expect.stringMatching(/Tom/)]));
+
+    const d = new Conversation(app);
+    await completeHandoff(d, await d.say('talk to someone'));
+    expect(await d.say('cancel')).toMatch(/no longer waiting for a person[\s\S]*stays open/);
+    expect(openFor(d)).toBeUndefined();
+    expect(await d.say('my IP is blocked')).toMatch(/username/);
+  });
+
+  it('handles handoff.status from a host agent hub', async () => {
+    const c = new Conversation(app);
+    await completeHandoff(c, await c.say('talk to a human'));
+    await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'accepted' } });
+    expect(openFor(c)).toMatchObject({ status: 'active', agent: 'external hub' });
+    expect(await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'completed' } })).toEqual([expect.stringMatching(/back with the assistant/)]);
+    expect(openFor(c)).toBeUndefined();
+  });
+});
