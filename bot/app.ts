@@ -18,6 +18,7 @@ import { TriageBot } from './triageBot';
 import { TypingIndicator } from './typingIndicator';
 import { DirectLineChannel } from './directline/channel';
 import { LOCAL_SERVICE_URL } from './directline/adapter';
+import { AgentSessions } from './agent/sessions';
 import { HandoffGate } from './handoff/gate';
 import { ProactiveRouter } from './handoff/proactive';
 import { HandoffQueue } from './handoff/queue';
@@ -40,6 +41,7 @@ export interface App {
   relay: AgentRelay;
   /** Which adapter sends into a conversation later (agents' replies); test adapters register here. */
   proactive: ProactiveRouter;
+  agentSessions: AgentSessions;
   /** Waits for running turns, closes live streams and the database. */
   close(): Promise<void>;
 }
@@ -58,7 +60,7 @@ export function turnErrorHandler(log: Logger) {
 
 /** The composition root shared by the server, the terminal chat and the tests. */
 export interface AppOptions {
-  /** The clock tokens are checked against (tests move it forward to expire them). */
+  /** The clock tokens and agent sessions are checked against (tests move it forward to expire them). */
   now?: () => number;
 }
 
@@ -114,5 +116,6 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     await directLine?.idle();
     db.close();
   };
-  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, close };
+  const agentSessions = new AgentSessions(db, options.now);
+  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, close };
 }

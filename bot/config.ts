@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { SECRET_HASH } from './agent/secrets';
 
+const AGENT_NAME = /^[A-Za-z][A-Za-z0-9 ._-]{0,39}$/;
 const optionalString = z.string().trim().transform((s) => s || undefined).optional();
 
 export const ConfigSchema = z.object({
@@ -20,6 +22,16 @@ export const ConfigSchema = z.object({
   /** Azure Bot Service Direct Line secret. Set: the widget talks to Azure's Direct Line. Unset: to this server's own. */
   DIRECT_LINE_SECRET: optionalString,
   DIRECT_LINE_ENDPOINT: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).default('https://directline.botframework.com/v3/directline'),
+  /** Agents who may sign in to /agent: Name=scrypt$…$… pairs, comma-separated (hashes from `npm run agent:hash`). */
+  AGENTS: z.string().default('').transform((s, ctx) => s.split(',').map((e) => e.trim()).filter(Boolean).map((entry) => {
+    const at = entry.lastIndexOf('=');
+    const name = entry.slice(0, at).trim();
+    const hash = entry.slice(at + 1).trim();
+    if (at < 1 || !AGENT_NAME.test(name) || !SECRET_HASH.test(hash)) {
+      ctx.addIssue({ code: 'custom', message: `the entry for "${name.slice(0, 40)}" is not Name=<hash from npm run agent:hash>` });
+    }
+    return { name, hash };
+  })),
   /** Largest file a user may upload in the widget, in bytes (default 5 MB). */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
 }).superRefine((c, ctx) => {

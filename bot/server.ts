@@ -1,5 +1,6 @@
 import restify from 'restify';
 import { z } from 'zod';
+import { mountAgentConsole } from './agent/routes';
 import type { App } from './app';
 import { mountDirectLine } from './directline/routes';
 import type { Logger } from './logger';
@@ -56,5 +57,6 @@ export function createServer(app: App, log: Logger): restify.Server {
     channel: app.directLine, origins, publicUrl: config.PUBLIC_URL, log, azureEndpoint: config.DIRECT_LINE_ENDPOINT,
     azure: config.DIRECT_LINE_SECRET ? new AzureDirectLine(config.DIRECT_LINE_ENDPOINT, config.DIRECT_LINE_SECRET) : undefined,
   });
+  mountAgentConsole(server, { agents: config.AGENTS, sessions: app.agentSessions, handoff: app.handoff, relay: app.relay, publicUrl: config.PUBLIC_URL, log });
   return server;
 }

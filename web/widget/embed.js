@@ -112,6 +112,8 @@
       store: w.WebChat.createStore(),
       userID: s.userId,
       locale: settings.locale,
+      // Lets an agent who has taken the conversation see that the customer is typing.
+      sendTypingIndicator: true,
       styleOptions: {
         accent: settings.accent,
         botAvatarInitials: 'K',

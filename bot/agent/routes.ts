@@ -1,0 +1,141 @@
+import path from 'node:path';
+import restify from 'restify';
+import { z } from 'zod';
+import { projectRoot } from '../../rules/projectRoot';
+import { HandoffError, type HandoffService } from '../handoff/service';
+import type { AgentRelay } from '../handoff/relay';
+import type { Logger } from '../logger';
+import { publicBase } from '../web/origins';
+import { StaticAssets } from '../web/staticAssets';
+import { verifySecret } from './secrets';
+import type { AgentSessions } from './sessions';
+
+const COOKIE = 'kt_agent';
+const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
+const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
+
+export interface AgentRouteOptions {
+  agents: { name: string; hash: string }[];
+  sessions: AgentSessions;
+  handoff: HandoffService;
+  relay: AgentRelay;
+  publicUrl: string | undefined;
+  log: Logger;
+}
+
+function cookie(req: restify.Request): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '');
+  return m?.[1];
+}
+
+/**
+ * The agent console: sign-in, the queue, a conversation with its transcript and fields, and the actions
+ * (claim, reply, typing, hand back, close). Every page, script and API but the sign-in page needs a
+ * session; state-changing calls also need JSON from this origin (a cross-site form cannot send that).
+ */
+export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions): void {
+  const web = path.join(projectRoot(), 'web', 'agent');
+  const security = { 'Content-Security-Policy': "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'", 'Referrer-Policy': 'same-origin' };
+  const assets = new StaticAssets({
+    '/agent/login': path.join(web, 'login.html'),
+    '/agent/login.js': path.join(web, 'login.js'),
+    '/agent': path.join(web, 'console.html'),
+    '/agent/console.js': path.join(web, 'console.js'),
+    '/agent/console.css': path.join(web, 'console.css'),
+  }, () => security);
+  const body = restify.plugins.bodyParser({ maxBodySize: 16 * 1024, mapParams: false, rejectUnknown: true });
+  const throttle = restify.plugins.throttle({ burst: 10, rate: 0.5, ip: true });
+  const secure = (req: restify.Request) => publicBase(req, o.publicUrl).startsWith('https:');
+  const sameOrigin = (req: restify.Request) => !req.headers.origin || req.headers.origin === publicBase(req, o.publicUrl);
+
+  /** The signed-in agent, or the request is answered (401 for the API, a redirect for pages). */
+  const agentOf = (req: restify.Request, res: restify.Response, api: boolean): string | undefined => {
+    const agent = o.sessions.agent(cookie(req));
+    if (agent && o.agents.some((a) => a.name === agent)) return agent;
+    if (api) res.send(401, { error: 'Sign in first.' });
+    else { res.header('Location', '/agent/login'); res.send(303); }
+    return undefined;
+  };
+  const mutate = (req: restify.Request, res: restify.Response): string | undefined => {
+    const agent = agentOf(req, res, true);
+    if (!agent) return undefined;
+    if (!sameOrigin(req) || !String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      res.send(403, { error: 'Send JSON from the console itself.' });
+      return undefined;
+    }
+    return agent;
+  };
+  const act = (fn: (id: string, agent: string, req: restify.Request) => Promise<unknown>) => async (req: restify.Request, res: restify.Response) => {
+    const agent = mutate(req, res);
+    if (!agent) return;
+    try {
+      await fn(String(req.params.id ?? ''), agent, req);
+      res.send(204);
+    } catch (err) {
+      if (err instanceof HandoffError) { res.send(err.status, { error: err.message }); return; }
+      if (err instanceof z.ZodError) { res.send(400, { error: err.issues.map((i) => i.message).join('; ') }); return; }
+      throw err;
+    }
+  };
+
+  for (const page of ['/agent/login', '/agent/login.js']) server.get(page, async (req, res) => { assets.serve(page, req, res); });
+  server.post('/agent/login', throttle, body, async (req, res) => {
+    const form = LoginSchema.safeParse(req.body ?? {});
+    const agent = form.success ? o.agents.find((a) => a.name.toLowerCase() === form.data.name.trim().toLowerCase()) : undefined;
+    // Always hash, known name or not, so timing does not tell which names exist.
+    const ok = verifySecret(form.success ? form.data.secret : '', agent?.hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') && agent !== undefined;
+    if (!sameOrigin(req) || !ok || !agent) {
+      o.log.warn({ ok: false }, 'agent sign-in refused');
+      res.header('Location', '/agent/login?failed=1');
+      res.send(303);
+      return;
+    }
+    const token = o.sessions.create(agent.name);
+    res.header('Set-Cookie', `${COOKIE}=${token}; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=${o.sessions.ttlSeconds}${secure(req) ? '; Secure' : ''}`);
+    res.header('Location', '/agent');
+    o.log.info({ agent: agent.name }, 'agent signed in');
+    res.send(303);
+  });
+  server.post('/agent/logout', async (req, res) => {
+    o.sessions.destroy(cookie(req));
+    res.header('Set-Cookie', `${COOKIE}=; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=0`);
+    res.header('Location', '/agent/login');
+    res.send(303);
+  });
+
+  for (const page of ['/agent', '/agent/console.js', '/agent/console.css']) {
+    server.get(page, async (req, res) => { if (agentOf(req, res, false)) assets.serve(page, req, res); });
+  }
+
+  server.get('/agent/api/me', async (req, res) => {
+    const agent = agentOf(req, res, true);
+    if (agent) res.send(200, { name: agent, online: o.relay.online() });
+  });
+  server.get('/agent/api/queue', async (req, res) => {
+    if (!agentOf(req, res, true)) return;
+    const now = Date.now();
+    res.send(200, o.handoff.list().map((h) => ({
+      id: h.id, status: h.status, agent: h.agent, intent: h.intent, reason: h.reason, channel: h.channel,
+      ticket: h.ticketReference, waitingSeconds: Math.round((now - Date.parse(h.createdAt)) / 1000),
+    })));
+  });
+  server.get('/agent/api/handoffs/:id', async (req, res) => {
+    if (!agentOf(req, res, true)) return;
+    try {
+      const { handoff, transcript } = o.handoff.view(String(req.params.id ?? ''));
+      const { reference: _reference, ...visible } = handoff;
+      res.send(200, { ...visible, transcript });
+    } catch (err) {
+      if (err instanceof HandoffError) res.send(err.status, { error: err.message }); else throw err;
+    }
+  });
+  server.post('/agent/api/handoffs/:id/claim', body, act((id, agent) => o.handoff.claim(id, agent)));
+  server.post('/agent/api/handoffs/:id/messages', body, act((id, agent, req) => o.handoff.say(id, agent, MessageSchema.parse(req.body ?? {}).text)));
+  server.post('/agent/api/handoffs/:id/typing', body, act((id, agent) => o.handoff.typing(id, agent)));
+  server.post('/agent/api/handoffs/:id/return', body, act((id, agent) => o.handoff.handBack(id, agent)));
+  server.post('/agent/api/handoffs/:id/close', body, act((id, agent) => o.handoff.close(id, agent)));
+  server.get('/agent/api/events', async (req, res) => {
+    const agent = agentOf(req, res, true);
+    if (agent) o.relay.subscribe(agent, res);
+  });
+}
