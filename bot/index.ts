@@ -4,6 +4,7 @@ import { createLogger } from './logger';
 import { RulesError } from '../rules/loader';
 import { createApp } from './app';
 import { createServer } from './server';
+import { warmUpSentiment } from '../knowledge/sentiment';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const server = createServer(app, log);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.host, resolve));
   app.directLine?.resumePending();
+  // Load the sentiment vocabulary now rather than on the first customer's message (~0.4 s).
+  setImmediate(warmUpSentiment);
   const address = server.address();
   log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${address.port}`, dataDir: config.dataDir,
     auth: config.localMode ? 'local mode (no MicrosoftAppId: JWT not checked)' : 'Bot Framework JWT', startupMs: Date.now() - started }, 'ready');

@@ -1,47 +1,12 @@
 // The widget in a real browser: Debian's headless Chromium driven by playwright-core, against the real
 // server process. Screenshots go to test-output/ (ignored by git) for a person to look at.
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startServer, type ServerProcess } from '../serverProcess';
 import { tempDir } from '../tmp';
-
-const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = path.resolve(__dirname, '../../test-output');
-// The flags this machine needs: no sandbox as root, and no background calls to Google's hosts.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-async function launch(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-}
-
-/** The widget's transcript as the user sees it. */
-const transcript = (page: Page) => page.locator('.webchat__basic-transcript');
-/** The latest chat bubble showing this text. */
-const bubble = (page: Page, text: string | RegExp) => page.locator('.webchat__bubble__content').filter({ hasText: text }).last();
-/** Does something in the widget, then waits for a new bubble showing `reply` (not an older one). */
-async function step(page: Page, action: () => Promise<unknown>, reply: string | RegExp): Promise<void> {
-  const matches = page.locator('.webchat__bubble__content').filter({ hasText: reply });
-  const before = await matches.count();
-  await action();
-  await matches.nth(before).waitFor();
-}
-/** A suggested action (quick reply) under the last message. */
-const quickReply = (page: Page, title: string) => page.getByRole('toolbar', { name: 'Suggested actions' }).getByRole('button', { name: title });
-const sendBox = (page: Page) => page.locator('[data-id="webchat-sendbox-input"]');
-
-async function type(page: Page, text: string): Promise<void> {
-  await sendBox(page).fill(text);
-  await sendBox(page).press('Enter');
-}
+import { bubble, launch, OUT, quickReply, step, ticketsIn, transcript, type } from './widgetPage';
 
 describe('the chat widget in headless Chromium', () => {
   let server: ServerProcess;
@@ -52,7 +17,6 @@ describe('the chat widget in headless Chromium', () => {
   let shop: http.Server;
   let shopUrl = '';
   beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
     shop = http.createServer((_req, res) => {
       res.setHeader('content-type', 'text/html');
       res.end(`<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title><h1>Jane's shop</h1>
@@ -103,8 +67,7 @@ describe('the chat widget in headless Chromium', () => {
     expect(await transcript(page).locator('b, img[src="x"]').count()).toBe(0);
     await bubble(page, '<b>Access denied</b>').waitFor();
     await page.screenshot({ path: path.join(OUT, 'widget-login-ticket.png') });
-    const { stdout } = await run(process.execPath, [path.resolve(__dirname, '../../dist/scripts/tickets.js'), '--json'], { env: { ...process.env, DATA_DIR: dataDir } });
-    expect((JSON.parse(stdout) as { reference: string; subject: string; fields: Record<string, string> }[]).find((t) => t.reference === reference))
+    expect((await ticketsIn(dataDir)).find((t) => t.reference === reference))
       .toMatchObject({ subject: "Can't log in", fields: { username: 'jane_doe', account_email: 'jane@example.com', support_code: 'ZX98YW' } });
 
     // Reload: the page keeps its conversation and shows its history again.
