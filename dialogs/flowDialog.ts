@@ -205,6 +205,15 @@ export class FlowDialog extends Dialog<FlowOptions> {
             style: ListStyle.suggestedAction,
           });
         case 'ticket': {
+          const open = step.reuse_open ? await this.services.tickets.openFor(dc.context.activity.conversation.id) : undefined;
+          if (open) {
+            state.ticket = open.reference;
+            await this.services.tickets.update(open.reference, { transcript: this.services.transcripts.list(open.conversationId) });
+            await dc.context.sendActivity(`I've added this to your ticket **${open.reference}**, so everything is in one place.`);
+            if (!step.next) return dc.endDialog();
+            state.stepId = step.next;
+            continue;
+          }
           for (const name of this.ticketFields(step)) {
             if (state.fields[name] === undefined && !(await this.prefill(dc, state, name))) {
               return this.askField(dc, state, name, false);

@@ -96,6 +96,8 @@ export const StepSchema = z.discriminatedUnion('type', [
     subject: z.string().min(1).max(120),
     note: z.string().min(1).optional(),
     fields: z.array(name),
+    /** When the conversation already has an open ticket, add to it instead of opening a second one. */
+    reuse_open: z.boolean().optional(),
     next,
   }).strict(),
   z.object({ type: z.literal('escalate'), reason: name }).strict(),

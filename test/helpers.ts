@@ -39,9 +39,9 @@ export function render(a: Partial<Activity>): string {
 
 /** TestAdapter, plus proactive sends (an agent's replies) through the same middleware. */
 class ConversationTestAdapter extends TestAdapter {
-  override async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  override async continueConversationAsync(_appId: unknown, reference: Partial<ConversationReference>, logic: unknown): Promise<void> {
     const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'ContinueConversation' }, reference, true);
-    await this.runMiddleware(this.createContext(activity), logic);
+    await this.runMiddleware(this.createContext(activity), logic as (context: TurnContext) => Promise<void>);
   }
 }
 

@@ -57,6 +57,16 @@ function ticketContract(name: string, make: () => TicketStore) {
       expect(await store.byReference(a.reference)).toMatchObject({ fields: input.fields, transcript: input.transcript });
     });
 
+    it("finds the conversation's open ticket, updates status and transcript, and refuses a bad transcript", async () => {
+      const store = make();
+      const a = await store.create(input);
+      expect((await store.openFor('conv-1'))?.reference).toBe(a.reference);
+      const longer = [...input.transcript, { role: 'agent' as const, text: 'Unblocked it.', attachments: [], at: new Date().toISOString() }];
+      expect(await store.update(a.reference, { status: 'resolved', transcript: longer })).toMatchObject({ status: 'resolved', transcript: longer });
+      expect(await store.openFor('conv-1')).toBeUndefined();
+      await expect(store.update(a.reference, { transcript: [{ role: 'robot' } as never] })).rejects.toThrow();
+    });
+
     it('refuses an invalid ticket payload', async () => {
       await expect(make().create({ ...input, department: '' })).rejects.toThrow();
     });

@@ -1,4 +1,4 @@
-import { CloudAdapter, type BotAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { BotAdapter, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 
 /**
  * Picks the adapter that owns a conversation for a proactive send: the local Direct Line adapter (and the
@@ -14,8 +14,7 @@ export class ProactiveRouter {
   }
 
   send = async (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> => {
-    const adapter = this.byServiceUrl.get(reference.serviceUrl ?? '');
-    if (adapter && !(adapter instanceof CloudAdapter)) return adapter.continueConversation(reference, logic);
-    return this.cloud.continueConversationAsync(this.appId, reference, logic);
+    const adapter = this.byServiceUrl.get(reference.serviceUrl ?? '') ?? this.cloud;
+    await adapter.continueConversationAsync(this.appId, reference, logic);
   };
 }

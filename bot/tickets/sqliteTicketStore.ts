@@ -58,6 +58,11 @@ export class SqliteTicketStore implements TicketStore {
     return this.db.prepare<[], Row>('SELECT * FROM tickets ORDER BY created_at, reference').all().map(fromRow);
   }
 
+  async openFor(conversationId: string): Promise<Ticket | undefined> {
+    const row = this.db.prepare<[string], Row>("SELECT * FROM tickets WHERE conversation_id = ? AND status = 'open' ORDER BY created_at DESC, rowid DESC LIMIT 1").get(conversationId);
+    return row ? fromRow(row) : undefined;
+  }
+
   async byReference(reference: string): Promise<Ticket | undefined> {
     const row = this.db.prepare<[string], Row>('SELECT * FROM tickets WHERE reference = ?').get(reference);
     return row ? fromRow(row) : undefined;

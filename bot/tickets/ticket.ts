@@ -53,4 +53,6 @@ export interface TicketStore {
   update(reference: string, changes: TicketUpdate): Promise<Ticket | undefined>;
   list(): Promise<Ticket[]>;
   byReference(reference: string): Promise<Ticket | undefined>;
+  /** The conversation's most recent ticket that is still open. */
+  openFor(conversationId: string): Promise<Ticket | undefined>;
 }

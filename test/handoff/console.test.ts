@@ -1,4 +1,5 @@
 import type restify from 'restify';
+import WebSocket from 'ws';
 import type { App } from '../../bot/app';
 import { hashSecret } from '../../bot/agent/secrets';
 import { DirectLineSession } from '../directline/session';
@@ -94,6 +95,14 @@ describe('agent console (/agent)', () => {
     const view = (await (await fetch(`${url}/agent/api/handoffs/${first.id}`, as(winner))).json()) as { transcript: { role: string; text: string }[]; reference?: unknown };
     expect(view.reference).toBeUndefined();
     expect(view.transcript.map((t) => t.role)).toEqual(expect.arrayContaining(['user', 'bot', 'agent']));
+    // The agent's typing reaches the widget's stream as a typing activity.
+    const reconnect = (await (await first.s.call('GET', `/conversations/${first.s.conversationId}?watermark=${(await first.s.since()).watermark}`)).json()) as { streamUrl: string };
+    const ws = new WebSocket(reconnect.streamUrl);
+    const typing = new Promise<void>((resolve) => ws.on('message', (d: Buffer) => { if (d.toString().includes('"typing"')) resolve(); }));
+    await new Promise((resolve) => ws.on('open', resolve));
+    expect((await fetch(`${url}/agent/api/handoffs/${first.id}/typing`, as(winner, { method: 'POST', body: '{}' }))).status).toBe(204);
+    await typing;
+    ws.close();
     const empty = await fetch(`${url}/agent/api/handoffs/${first.id}/messages`, as(winner, { method: 'POST', body: JSON.stringify({ text: '  ' }) }));
     expect(empty.status).toBe(400);
   });

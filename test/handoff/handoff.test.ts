@@ -50,6 +50,17 @@ describe('hand-off to a person', () => {
     expect(transcript?.activities.map((a) => a.text)).toEqual(expect.arrayContaining(['jane_doe', 'can I talk to a real person please']));
   });
 
+  it('a conversation that already has an open ticket adds the hand-off to it instead of opening another', async () => {
+    const c = new Conversation(app);
+    await c.say('This Kartra account is not active');
+    const { reference } = await finishTicket(c, 'sam@example.com', 'QQ11');
+    const reply = await c.say('I want to talk to a person');
+    expect(reply).toMatch(new RegExp(`added this to your ticket \\*\\*${reference}`));
+    expect(reply).toMatch(/will join this chat|Nobody from the support team is online/);
+    expect(openFor(c)).toMatchObject({ ticketReference: reference, status: 'waiting' });
+    expect((await app.services.tickets.list()).filter((t) => t.conversationId === c.id)).toHaveLength(1);
+  });
+
   it('three failed answers to one field hand over, carrying what was collected', async () => {
     const c = new Conversation(app);
     await c.say('ip blocked');

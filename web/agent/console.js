@@ -48,6 +48,11 @@
     }
   }
 
+  /** Bot and agent lines are Markdown: show them as the customer read them (still as text). @param {string} text */
+  function plain(text) {
+    return text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/\\([\\`*_{}[\]()#+\-.!<>|~])/g, '$1');
+  }
+
   /** @param {{role: string, text: string, at: string}} entry */
   function addLine(entry) {
     const li = document.createElement('li');
@@ -55,7 +60,7 @@
     const who = document.createElement('small');
     who.textContent = (entry.role === 'user' ? 'Customer' : entry.role === 'agent' ? 'Agent' : 'Bot') + ' · ' + new Date(entry.at).toLocaleTimeString();
     const text = document.createElement('span');
-    text.textContent = entry.text;
+    text.textContent = entry.role === 'user' ? entry.text : plain(entry.text);
     li.append(who, text);
     $('transcript').appendChild(li);
     li.scrollIntoView({ block: 'end' });
