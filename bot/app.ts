@@ -20,6 +20,8 @@ import { DirectLineChannel } from './directline/channel';
 import { LOCAL_SERVICE_URL } from './directline/adapter';
 import { AgentSessions } from './agent/sessions';
 import { HandoffGate } from './handoff/gate';
+import { TeamsRetry, type RetryOptions } from './teams/retry';
+import { TeamsShaping } from './teams/shaping';
 import { ProactiveRouter } from './handoff/proactive';
 import { HandoffQueue } from './handoff/queue';
 import { AgentRelay } from './handoff/relay';
@@ -62,6 +64,8 @@ export function turnErrorHandler(log: Logger) {
 export interface AppOptions {
   /** The clock tokens and agent sessions are checked against (tests move it forward to expire them). */
   now?: () => number;
+  /** Backoff for throttled Teams sends (tests make it instant). */
+  teamsRetry?: RetryOptions;
 }
 
 export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): App {
@@ -94,10 +98,13 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
   const dialog = new MainDialog(services);
   const bot = new TriageBot(conversationState, dialog, conversationState.createProperty<DialogState>('dialogState'), services.entities);
 
-  // Order matters: record first (so nothing is lost), then the hand-off gate (the bot stays silent while a
-  // person has the conversation), then the typing indicator for turns the bot does answer.
+  // Order matters: record first (so nothing is lost); shape and retry Teams sends before anything is
+  // sent; then the hand-off gate (the bot stays silent while a person has the conversation), then the
+  // typing indicator for turns the bot does answer.
   const middleware: Middleware[] = [
     new TranscriptRecorder(transcripts),
+    new TeamsShaping(),
+    new TeamsRetry(options.teamsRetry),
     new HandoffGate(handoff, (text) => brain.router.control(text) === 'cancel'),
     new TypingIndicator(),
   ];

@@ -6,6 +6,8 @@ export const EntitiesSchema = z.object({
   email: z.string().optional(),
   ip: z.string().optional(),
   domain: z.string().optional(),
+  /** From the channel's user profile (Teams): only ever used after the user confirms it. */
+  profileEmail: z.string().optional(),
 });
 export type Entities = z.infer<typeof EntitiesSchema>;
 

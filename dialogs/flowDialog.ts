@@ -32,7 +32,8 @@ type Pending =
   | { kind: 'choice' }
   | { kind: 'confirm' }
   | { kind: 'summary' }
-  | { kind: 'pick_correction' };
+  | { kind: 'pick_correction' }
+  | { kind: 'profile_email'; field: string; email: string };
 
 export interface FlowState {
   flowId: string;
@@ -46,6 +47,8 @@ export interface FlowState {
   reason?: string;
   /** The ticket this run opened, for the hand-off that follows it. */
   ticket?: string;
+  /** The user said the profile email is not their Kartra account email: don't offer it again. */
+  profileDeclined?: boolean;
   pending?: Pending;
 }
 
@@ -118,6 +121,14 @@ export class FlowDialog extends Dialog<FlowOptions> {
         if (choice === TRY_AGAIN) return this.askField(dc, state, pending.field, pending.correcting);
         await dc.context.sendActivity("OK, I've stopped here. Nothing was sent. Say hi whenever you want to start again.");
         return dc.endDialog();
+      }
+      case 'profile_email': {
+        if (result === true) {
+          state.fields[pending.field] = pending.email;
+          return this.run(dc, state);
+        }
+        state.profileDeclined = true;
+        return this.askField(dc, state, pending.field, false);
       }
       case 'choice': {
         if (step.type !== 'choice') return this.run(dc, state);
@@ -261,6 +272,16 @@ export class FlowDialog extends Dialog<FlowOptions> {
   private async askField(dc: DialogContext, state: FlowState, name: string, correcting: boolean): Promise<DialogTurnResult> {
     const def = this.rules.field(state.flowId, name);
     if (!def) throw new Error(`Unknown field ${name} in flow ${state.flowId}`);
+    // The channel knows an email (Teams profile): offer it, never assume it is the Kartra account's.
+    const profileEmail = def.type === 'email' && !correcting && !state.profileDeclined ? (await this.services.entities.get(dc.context, {})).profileEmail : undefined;
+    if (profileEmail) {
+      state.pending = { kind: 'profile_email', field: name, email: profileEmail };
+      return dc.prompt(CONFIRM_PROMPT, {
+        prompt: MessageFactory.text(`Your Teams profile says ${escapeMarkdown(profileEmail)}. Is that the email address of your Kartra account?`),
+        retryPrompt: MessageFactory.text(`Please answer yes or no: is ${escapeMarkdown(profileEmail)} the email address of your Kartra account?`),
+        style: ListStyle.suggestedAction,
+      });
+    }
     state.pending = { kind: 'field', field: name, correcting };
     const spec: FieldPromptSpec = { field: name, def, maxFailures: this.rules.escalation.field_retries };
     return dc.prompt(FIELD_PROMPT, { validations: spec });

@@ -54,14 +54,14 @@ export class Conversation {
   /** All activities of the last `send`/`say` turn, events included. */
   last: Partial<Activity>[] = [];
 
-  constructor(readonly app: App, opts: { channelId?: string; conversationId?: string; userId?: string } = {}) {
+  constructor(readonly app: App, opts: { channelId?: string; conversationId?: string; userId?: string; conversationType?: string } = {}) {
     const conversationId = opts.conversationId ?? `conv-${Math.random().toString(36).slice(2)}`;
     // A service URL of its own, so an agent's replies (proactive sends) come back to this adapter.
     const serviceUrl = `https://test.invalid/${conversationId}`;
     this.adapter = new ConversationTestAdapter((c) => app.bot.run(c), {
       channelId: opts.channelId ?? 'test',
       serviceUrl,
-      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: 'test' },
+      conversation: { id: conversationId, isGroup: (opts.conversationType ?? 'personal') !== 'personal', conversationType: opts.conversationType ?? 'personal', name: 'test' },
       from: { id: opts.userId ?? 'user-1', name: 'User', role: 'user' },
       recipient: { id: 'bot', name: 'Bot', role: 'bot' },
     });
