@@ -24,6 +24,9 @@ export class TriageBot extends TeamsActivityHandler {
     super();
     this.onMessage(async (context, next) => {
       if (context.activity.channelId === TEAMS && !(await this.prepareTeamsMessage(context))) return next();
+      // A quick-reply button posted as card data rather than as text (see TeamsShaping).
+      const choice = (context.activity.value as { choice?: unknown } | undefined)?.choice;
+      if (!context.activity.text && typeof choice === 'string') context.activity.text = choice;
       const text = context.activity.text ?? '';
       if (text) {
         const found = extractEntities(text);

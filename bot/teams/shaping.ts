@@ -13,12 +13,16 @@ export function teamsMarkdown(text: string): string {
   }).join('\n');
 }
 
-/** Quick replies Teams cannot show as suggested actions, as an Adaptive Card 1.5 whose buttons send the title. */
+/**
+ * Quick replies Teams cannot show as suggested actions, as an Adaptive Card 1.5 of Action.Submit buttons
+ * carrying the choice (the bot reads it as the user's answer). Plain Action.Submit rather than the
+ * msteams imBack extension: every Teams client, and Microsoft's Agents Playground, supports it.
+ */
 function choicesCard(actions: CardAction[]) {
   return CardFactory.adaptiveCard({
     type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5',
     body: [],
-    actions: actions.map((a) => ({ type: 'Action.Submit', title: a.title, data: { msteams: { type: 'imBack', value: String(a.value ?? a.title) } } })),
+    actions: actions.map((a) => ({ type: 'Action.Submit', title: a.title, data: { choice: String(a.value ?? a.title) } })),
   });
 }
 

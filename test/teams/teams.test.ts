@@ -36,10 +36,12 @@ describe('Microsoft Teams', () => {
     // Six topics: too many for Teams' suggested actions, so they come as a separate card message.
     expect(sent[0]?.suggestedActions).toBeUndefined();
     expect(sent[1]?.text).toBeUndefined();
-    const card = sent[1]?.attachments?.[0]?.content as { version: string; actions: { title: string; data: { msteams: { type: string; value: string } } }[] };
+    const card = sent[1]?.attachments?.[0]?.content as { version: string; actions: { type: string; title: string; data: { choice: string } }[] };
     expect(card.version).toBe('1.5');
     expect(card.actions.map((a) => a.title)).toContain('My IP address is blocked');
-    expect(card.actions[0]?.data.msteams.type).toBe('imBack');
+    expect(card.actions[1]).toEqual({ type: 'Action.Submit', title: 'My IP address is blocked', data: { choice: 'My IP address is blocked' } });
+    // Pressing it is the same as typing the topic.
+    expect((await c.send({ value: card.actions[1]?.data })).join('\n')).toMatch(/username/);
   });
 
   it('channel: ignores messages without a mention, answers with the mention stripped', async () => {
