@@ -45,7 +45,8 @@ export class TeamsShaping implements Middleware {
   }
 }
 
-function shape(a: Partial<Activity>, personal: boolean): Partial<Activity>[] {
+/** One outgoing activity as Teams should get it (possibly split in two). */
+export function shape(a: Partial<Activity>, personal: boolean): Partial<Activity>[] {
   if (a.type !== ActivityTypes.Message) return [a];
   const text = a.text ? teamsMarkdown(a.text) : undefined;
   const actions = a.suggestedActions?.actions ?? [];

@@ -1,5 +1,5 @@
 import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
-import { teamsMarkdown } from '../../bot/teams/shaping';
+import { shape, teamsMarkdown } from '../../bot/teams/shaping';
 import { Conversation, render, testApp } from '../helpers';
 
 /** Teams-shaped fixtures: ids as Teams sends them, tenant and channel data, mentions as entities. */
@@ -108,6 +108,39 @@ describe('Microsoft Teams', () => {
     };
     expect(await c.send({ text: 'hi' })).toEqual([expect.stringMatching(/Kartra support assistant/), expect.stringMatching(/My IP address is blocked/)]);
     expect(failures).toBe(0);
+  });
+
+  it('an agent reply into a Teams conversation (proactive, from the stored reference) is retried when throttled', async () => {
+    const c = new Conversation(app, { channelId: 'msteams' });
+    withProfile(c, async () => ({ id: 'user-1' }));
+    await c.say('talk to a person');
+    await c.say('My payments page is broken');
+    await c.say('pat@example.com');
+    await c.say('AB12CD');
+    await c.say('Open the ticket');
+    const h = app.handoff.list().find((x) => x.conversationId === c.id);
+    expect(h?.reference).toMatchObject({ channelId: 'msteams', conversation: { id: c.id } });
+    await app.handoff.claim(h?.id ?? '', 'Maria');
+    c.sent();
+    const original = c.adapter.sendActivities.bind(c.adapter);
+    let failures = 2;
+    c.adapter.sendActivities = async (context, activities) => {
+      if (failures > 0) { failures--; throw Object.assign(new Error('Bad Gateway'), { statusCode: 502 }); }
+      return original(context, activities);
+    };
+    await app.handoff.say(h?.id ?? '', 'Maria', 'Looking into it now');
+    expect(failures).toBe(0);
+    expect(c.sent().map(render)).toEqual(['**Maria:** Looking into it now']);
+  });
+
+  it('suggested actions: kept in personal chat when three or fewer and alone; otherwise card buttons', () => {
+    const three = { type: 'message', text: 'Pick one', suggestedActions: { to: [], actions: ['A', 'B', 'C'].map((t) => ({ type: 'imBack', title: t, value: t })) } };
+    expect(shape(three, true)).toEqual([three]);
+    const [text, card] = shape(three, false);
+    expect(text).toEqual({ type: 'message', text: 'Pick one' });
+    expect((card?.attachments?.[0]?.content as { actions: unknown[] }).actions).toHaveLength(3);
+    const withCard = shape({ ...three, attachments: [{ contentType: 'application/vnd.microsoft.card.hero', content: {} }] }, true);
+    expect(withCard.map((a) => [Boolean(a.text), a.attachments?.length ?? 0, Boolean(a.suggestedActions)])).toEqual([[true, 0, false], [false, 2, false]]);
   });
 
   it('Markdown for Teams: headers become bold lines, tables plain lines', () => {
