@@ -1,0 +1,80 @@
+// `npm run eval [-- --json]`: the router against nlp.js and a plain natural BayesClassifier, on 5-fold
+// cross-validation over the training utterances and on the held-out paraphrases (eval/heldout.yaml), plus
+// a typo-perturbed copy of the held-out set (fixed seed). Prints accuracy, macro-F1, out-of-scope recall,
+// false rejects, the most confused pairs and latency.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { loadKnowledge } from '../knowledge';
+import { examples, UtterancesSchema } from '../knowledge/utterances';
+import { defaultRulesDir, loadRules } from '../rules/loader';
+import { projectRoot } from '../rules/projectRoot';
+import { folds, report, seeded, withTypos, type Example, type Prediction, type Report } from './eval/metrics';
+import { naturalSystem, nlpjsSystem, routerSystem, type System } from './eval/systems';
+
+export function heldOut(): Example[] {
+  const file = path.join(projectRoot(), 'eval', 'heldout.yaml');
+  return examples(UtterancesSchema.parse(YAML.parse(fs.readFileSync(file, 'utf8'))));
+}
+
+async function predict(system: System, train: Example[], test: Example[]): Promise<Prediction[]> {
+  const classify = await system.train(train);
+  const out: Prediction[] = [];
+  for (const e of test) {
+    const start = process.hrtime.bigint();
+    const predicted = await classify(e.text);
+    out.push({ gold: e.intent, predicted, ms: Number(process.hrtime.bigint() - start) / 1e6 });
+  }
+  return out;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function table(title: string, rows: [string, Report][]): string {
+  const lines = [`\n${title}`, `${'system'.padEnd(26)} ${'acc'.padStart(7)} ${'macroF1'.padStart(8)} ${'OOS rec'.padStart(8)} ${'false rej'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)}`];
+  for (const [name, r] of rows) {
+    lines.push(`${name.padEnd(26)} ${pct(r.accuracy).padStart(7)} ${pct(r.macroF1).padStart(8)} ${pct(r.oosRecall).padStart(8)} ${pct(r.falseRejectRate).padStart(9)} ${r.p50ms.toFixed(3).padStart(7)} ${r.p95ms.toFixed(3).padStart(7)}`);
+  }
+  for (const [name, r] of rows) {
+    lines.push(`  ${name} most confused: ${r.confusions.map((c) => `${c.gold} → ${c.predicted} (${c.count})`).join(', ') || 'none'}`);
+  }
+  return lines.join('\n');
+}
+
+export async function evaluate(): Promise<Record<string, Record<string, Report>>> {
+  const knowledge = loadKnowledge();
+  const training = examples(knowledge.utterances);
+  const rules = loadRules(defaultRulesDir(), new Set(knowledge.articles.keys()));
+  const systems = [routerSystem(rules), nlpjsSystem, naturalSystem];
+  const test = heldOut();
+  const random = seeded(42);
+  const typos = test.map((e) => ({ ...e, text: withTypos(e.text, random) }));
+  const k = 5;
+  const parts = folds(training, k);
+  const results: Record<string, Record<string, Report>> = { crossValidation: {}, heldOut: {}, heldOutTypos: {} };
+  for (const s of systems) {
+    const cv: Prediction[] = [];
+    for (let i = 0; i < k; i++) cv.push(...await predict(s, parts.filter((_, j) => j !== i).flat(), parts[i] ?? []));
+    results.crossValidation![s.name] = report(cv);
+    results.heldOut![s.name] = report(await predict(s, training, test));
+    results.heldOutTypos![s.name] = report(await predict(s, training, typos));
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  if (!json) process.stderr.write('Training and scoring three systems on 5 folds and the held-out set…\n');
+  const results = await evaluate();
+  if (json) { process.stdout.write(`${JSON.stringify(results, null, 2)}\n`); return; }
+  const rows = (key: string) => Object.entries(results[key] ?? {});
+  const first = rows('heldOut')[0]?.[1];
+  console.log(`Held-out: ${first?.inScope} in-scope and ${first?.outOfScope} out-of-scope messages (eval/heldout.yaml); a reject is the system answering "none".`);
+  console.log(table('5-fold cross-validation over knowledge/utterances.yaml', rows('crossValidation')));
+  console.log(table('Held-out paraphrases', rows('heldOut')));
+  console.log(table('Held-out with typos (seed 42)', rows('heldOutTypos')));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => { console.error(err); process.exit(1); });
+}
