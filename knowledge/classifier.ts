@@ -1,6 +1,7 @@
 import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier';
 import type { IntentId } from '../rules/schema';
-import { features } from './textFeatures';
+import { SpellingCorrector } from './spelling';
+import { features, words } from './textFeatures';
 
 export interface ScoredIntent { intent: IntentId; score: number }
 export interface Classification { intent: IntentId; confidence: number; ranked: ScoredIntent[] }
@@ -13,23 +14,32 @@ export interface Classification { intent: IntentId; confidence: number; ranked: 
 export class IntentClassifier {
   private readonly bayes = new BayesClassifier();
   private readonly vocabulary = new Set<string>();
+  private readonly spelling: SpellingCorrector;
 
   /**
    * Temperature 0.5 sharpens natural's rather flat scores: in 5-fold cross-validation over the training
    * utterances it let 81% of messages through above 0.5 at 86% accuracy, against 57% at T=1.
    */
   constructor(examples: Iterable<{ text: string; intent: IntentId }>, private readonly temperature = 0.5) {
+    const corpus: string[] = [];
     for (const { text, intent } of examples) {
       const f = features(text);
       if (f.length === 0) continue;
       f.forEach((x) => this.vocabulary.add(x));
       this.bayes.addDocument(f, intent);
+      corpus.push(...words(text));
     }
     this.bayes.train();
+    this.spelling = new SpellingCorrector(corpus);
   }
 
+  /** A word the training never saw, one edit from a word it did ("pasword", "lgoin"), is read as that word. */
+  private readonly correct = (word: string): string => {
+    return word.length < 4 || /\d/.test(word) ? word : this.spelling.correct(word);
+  };
+
   classify(text: string): Classification {
-    const f = features(text).filter((x) => this.vocabulary.has(x));
+    const f = features(text, this.correct).filter((x) => this.vocabulary.has(x));
     if (f.length === 0) return { intent: 'none', confidence: 1, ranked: [{ intent: 'none', score: 1 }] };
     const raw = this.bayes.getClassifications(f);
     const logs = raw.map((r) => (r.value > 0 ? Math.log(r.value) : -745) / this.temperature);

@@ -28,15 +28,19 @@ export function normalise(text: string): string {
   return t;
 }
 
-/** Content-word stems of a message, in order. */
-export function stems(text: string): string[] {
-  const words = normalise(text).match(/[a-z0-9]+/g) ?? [];
-  return words.filter((w) => !STOPWORDS.has(w)).map((w) => PorterStemmer.stem(w));
+/** The words of a message after normalisation, in order. */
+export function words(text: string): string[] {
+  return normalise(text).match(/[a-z0-9]+/g) ?? [];
+}
+
+/** Content-word stems of a message, in order; `correct` may first fix a misspelt word. */
+export function stems(text: string, correct: (word: string) => string = (w) => w): string[] {
+  return words(text).map(correct).filter((w) => !STOPWORDS.has(w)).map((w) => PorterStemmer.stem(w));
 }
 
 /** Classifier features: stems plus bigrams of adjacent stems ("not_activ", "secur_question"). */
-export function features(text: string): string[] {
-  const s = stems(text);
+export function features(text: string, correct?: (word: string) => string): string[] {
+  const s = stems(text, correct);
   const out = [...s];
   for (let i = 1; i < s.length; i++) out.push(`${s[i - 1]}_${s[i]}`);
   return out;
