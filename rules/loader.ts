@@ -25,6 +25,7 @@ export interface RuleSet {
   topics: RoutableIntent[];
   controls: IntentsFile['controls'];
   patterns: IntentsFile['patterns'];
+  otherProducts: string[];
   escalation: EscalationPolicy;
   tickets: TicketPolicy;
   flows: ReadonlyMap<string, Flow>;
@@ -147,6 +148,7 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     topics: intents.topics,
     controls: intents.controls,
     patterns: [...intents.patterns].sort((a, b) => b.priority - a.priority),
+    otherProducts: intents.other_products,
     escalation,
     tickets,
     flows,

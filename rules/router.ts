@@ -23,11 +23,20 @@ export function foldForPatterns(text: string): string {
 export class Router {
   private readonly controls: Array<[ControlId, RegExp]>;
   private readonly patterns: Array<[IntentId, RegExp[]]>;
+  private readonly otherProduct: RegExp | undefined;
 
   constructor(private readonly rules: RuleSet, private readonly classifier: IntentClassifier) {
     this.controls = CONTROL_IDS.map((id) =>
       [id, new RegExp(`^\\W*(?:${rules.controls[id].join('|')})[\\s!.?,:)(]*$`, 'iu')]);
     this.patterns = rules.patterns.map((p) => [p.intent, p.patterns.map((s) => new RegExp(s, 'iu'))]);
+    const names = rules.otherProducts.map((n) => n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s*'));
+    this.otherProduct = names.length ? new RegExp(`\\b(?:${names.join('|')})\\b`, 'i') : undefined;
+  }
+
+  /** About another product and not about Kartra: out of scope, whatever else it says. */
+  private aboutOtherProduct(text: string): boolean {
+    const t = foldForPatterns(text);
+    return this.otherProduct !== undefined && this.otherProduct.test(t) && !/\bkartra\b/.test(t);
   }
 
   /** A command that works anywhere (greeting, thanks, help, cancel, restart), if the whole message is one. */
@@ -44,11 +53,16 @@ export class Router {
   }
 
   classify(text: string): IntentRoute {
+    if (this.aboutOtherProduct(text)) return { intent: 'none', confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [] };
     // A pattern hit is never unsure, so it needs no alternatives and the classifier need not run.
     const hit = this.pattern(text);
     if (hit) return { intent: hit, confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [] };
     const c = this.classifier.classify(text);
     const alternatives = c.ranked.filter((r) => r.intent !== 'none' && r.intent !== c.intent);
+    // Too unsure to be a guess worth offering: the message is most likely about something else.
+    if (c.intent !== 'none' && c.confidence < this.rules.escalation.classifier.reject_below) {
+      return { intent: 'none', confidence: 1 - c.confidence, source: 'classifier', alternatives };
+    }
     return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives };
   }
 

@@ -34,12 +34,14 @@ export const IntentsFileSchema = z.object({
     priority: z.number().int().min(0).max(1000),
     patterns: z.array(regexSource).min(1),
   }).strict()),
+  other_products: z.array(z.string().min(2).max(40)).default([]),
 }).strict();
 export type IntentsFile = z.infer<typeof IntentsFileSchema>;
 
 export const EscalationFileSchema = z.object({
   classifier: z.object({
     clarify_below: z.number().min(0).max(1),
+    reject_below: z.number().min(0).max(1),
     clarify_choices: z.number().int().min(1).max(5),
     digression_above: z.number().min(0).max(1),
   }).strict(),
