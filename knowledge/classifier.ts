@@ -1,10 +1,16 @@
 import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier';
 import type { IntentId } from '../rules/schema';
 import { SpellingCorrector } from './spelling';
-import { features, words } from './textFeatures';
+import { features, stems, words } from './textFeatures';
 
 export interface ScoredIntent { intent: IntentId; score: number }
-export interface Classification { intent: IntentId; confidence: number; ranked: ScoredIntent[] }
+export interface Classification {
+  intent: IntentId;
+  confidence: number;
+  ranked: ScoredIntent[];
+  /** Share of the message's content words the training has seen (0..1): low for off-topic messages. */
+  coverage: number;
+}
 
 /**
  * natural's naive Bayes over stems and stem bigrams, with its scores turned into probabilities that sum to 1
@@ -39,8 +45,10 @@ export class IntentClassifier {
   };
 
   classify(text: string): Classification {
+    const content = stems(text, this.correct);
+    const coverage = content.length ? content.filter((x) => this.vocabulary.has(x)).length / content.length : 0;
     const f = features(text, this.correct).filter((x) => this.vocabulary.has(x));
-    if (f.length === 0) return { intent: 'none', confidence: 1, ranked: [{ intent: 'none', score: 1 }] };
+    if (f.length === 0) return { intent: 'none', confidence: 1, ranked: [{ intent: 'none', score: 1 }], coverage };
     const raw = this.bayes.getClassifications(f);
     const logs = raw.map((r) => (r.value > 0 ? Math.log(r.value) : -745) / this.temperature);
     const max = Math.max(...logs);
@@ -49,6 +57,6 @@ export class IntentClassifier {
     const ranked = raw.map((r, i) => ({ intent: r.label as IntentId, score: (exps[i] ?? 0) / sum }))
       .sort((a, b) => b.score - a.score);
     const top = ranked[0] ?? { intent: 'none' as const, score: 1 };
-    return { intent: top.intent, confidence: top.score, ranked };
+    return { intent: top.intent, confidence: top.score, ranked, coverage };
   }
 }

@@ -60,7 +60,8 @@ export class Router {
     const c = this.classifier.classify(text);
     const alternatives = c.ranked.filter((r) => r.intent !== 'none' && r.intent !== c.intent);
     // Too unsure to be a guess worth offering: the message is most likely about something else.
-    if (c.intent !== 'none' && c.confidence < this.rules.escalation.classifier.reject_below) {
+    const policy = this.rules.escalation.classifier;
+    if (c.intent !== 'none' && (c.confidence < policy.reject_below || c.coverage < policy.min_coverage)) {
       return { intent: 'none', confidence: 1 - c.confidence, source: 'classifier', alternatives };
     }
     return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives };

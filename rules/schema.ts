@@ -42,6 +42,7 @@ export const EscalationFileSchema = z.object({
   classifier: z.object({
     clarify_below: z.number().min(0).max(1),
     reject_below: z.number().min(0).max(1),
+    min_coverage: z.number().min(0).max(1),
     clarify_choices: z.number().int().min(1).max(5),
     digression_above: z.number().min(0).max(1),
   }).strict(),
