@@ -56,6 +56,7 @@ export class TriageBot extends TeamsActivityHandler {
     context.activity.type = ActivityTypes.Message;
     context.activity.value = invokeValue.action?.data ?? {};
     await this.dialog.run(context, this.dialogState);
+    // Teams wants a string value for a message response; the SDK's type only allows an object.
     return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'OK' } as unknown as AdaptiveCardInvokeResponse;
   }
 
