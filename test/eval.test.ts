@@ -1,7 +1,6 @@
 // A floor under the router's quality on the held-out paraphrases (eval/heldout.yaml), which the router
-// never trains on. Figures and the comparison with nlp.js: `npm run eval`. The issue's targets (95%
-// accuracy, 85% out-of-scope recall, 3 points above nlp.js) are not all met yet; these floors are what
-// the router reaches now, so a change that makes it worse fails here.
+// never trains on: the targets of 95% accuracy, 85% out-of-scope recall with at most 5% in-scope false
+// rejects, and typos costing at most 3 points. Figures and the comparison with nlp.js: `npm run eval`.
 import { report, seeded, withTypos } from '../scripts/eval/metrics';
 import { heldOut } from '../scripts/eval';
 import { sharedBrain } from './helpers';
@@ -19,9 +18,9 @@ describe('router quality on the held-out set', () => {
     expect(Math.min(...Object.keys(sharedBrain().rules.intents).map((i) => counts.get(i) ?? 0))).toBeGreaterThanOrEqual(15);
   });
 
-  it('stays at or above its floors: accuracy, out-of-scope recall, false rejects, typos', () => {
+  it('meets the targets: accuracy, out-of-scope recall, false rejects, typos', () => {
     const clean = classify(test);
-    expect(clean.accuracy).toBeGreaterThanOrEqual(0.94);
+    expect(clean.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(clean.oosRecall).toBeGreaterThanOrEqual(0.85);
     expect(clean.falseRejectRate).toBeLessThanOrEqual(0.05);
     const random = seeded(42);
