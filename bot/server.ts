@@ -6,6 +6,7 @@ import { mountDirectLine } from './directline/routes';
 import type { Logger } from './logger';
 import { AzureDirectLine } from './web/azureDirectLine';
 import { OriginPolicy } from './web/origins';
+import { reasons } from './web/reasons';
 import { mountWidget } from './web/widgetRoutes';
 
 // The minimum an activity needs before the SDK sees it; the SDK checks the rest (and the JWT).
@@ -42,7 +43,7 @@ export function createServer(app: App, log: Logger): restify.Server {
   server.post('/api/messages', json, async (req, res) => {
     const body = InboundActivitySchema.safeParse(req.body);
     if (!body.success) {
-      res.send(400, { error: 'invalid activity', details: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+      res.send(400, { error: 'invalid activity', details: reasons(body.error) });
       return;
     }
     await app.adapter.process(req, res, (context) => app.bot.run(context));

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Logger } from '../logger';
 import { FILE_PATH_PREFIX, type FileStore } from '../storage/files';
 import { publicBase, type OriginPolicy } from '../web/origins';
+import { reasons } from '../web/reasons';
 import type { DirectLineChannel, PostedActivity } from './channel';
 import { parseWatermark, type DirectLineConversation } from './conversationStore';
 import { bearer, type TokenClaims } from './tokens';
@@ -48,10 +49,6 @@ function pick(a: z.infer<typeof PostedActivitySchema>): PostedActivity {
   for (const key of copy) if (a[key] !== undefined) Object.assign(out, { [key]: a[key] });
   if (a.from?.name) out.from = { name: a.from.name };
   return out;
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 }
 
 /** Direct Line's error body: `{ error: { code, message } }`. */
@@ -112,7 +109,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     const claims = authorize(req, res);
     if (!claims) return;
     const body = StartSchema.safeParse(req.body ?? {});
-    if (!body.success) { fail(res, 400, 'BadArgument', issues(body.error)); return; }
+    if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     const token = bearer(req.headers.authorization) ?? '';
     const conversation = channel.start(claims.conv, claims.user, body.data.locale);
     res.send(201, { conversationId: conversation.id, token, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(req, conversation.id, token) });
@@ -137,7 +134,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     const conversation = conversationOf(req, res);
     if (!conversation) return;
     const body = PostedActivitySchema.safeParse(req.body);
-    if (!body.success) { fail(res, 400, 'BadArgument', issues(body.error)); return; }
+    if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     res.send(200, { id: channel.post(conversation, pick(body.data)).id });
   });
 
@@ -154,7 +151,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       return;
     }
     const body = PostedActivitySchema.safeParse(upload.activity);
-    if (!body.success) { fail(res, 400, 'BadArgument', issues(body.error)); return; }
+    if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     const accepted: { name: string; data: Buffer; type: string }[] = [];
     for (const file of upload.files) {
       const check = checkFile(file);

@@ -8,6 +8,7 @@ import { DIRECT_LINE_PATH } from '../directline/routes';
 import type { Logger } from '../logger';
 import { AzureDirectLine } from './azureDirectLine';
 import { publicBase, type OriginPolicy } from './origins';
+import { reasons } from './reasons';
 import { StaticAssets } from './staticAssets';
 
 const TokenRequestSchema = z.object({
@@ -74,7 +75,7 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
   server.post('/api/directline/token', throttle, json, async (req, res) => {
     if (!o.origins.apply(req, res)) { answer(res, 403, { error: 'This website is not allowed to use the chat. Add its origin to WIDGET_ORIGINS.' }); return; }
     const body = TokenRequestSchema.safeParse(req.body ?? {});
-    if (!body.success) { answer(res, 400, { error: `Invalid request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` }); return; }
+    if (!body.success) { answer(res, 400, { error: `Invalid request: ${reasons(body.error).join('; ')}` }); return; }
     const resume = body.data.resume;
 
     if (o.channel) {

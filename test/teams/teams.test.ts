@@ -24,6 +24,20 @@ function withProfile(c: Conversation, member: (() => Promise<Record<string, unkn
   return calls;
 }
 
+/** The connector refuses the next `count` message sends with this status, as Teams does when throttling. */
+function failSends(c: Conversation, count: number, statusCode: number) {
+  const state = { left: count };
+  const original = c.adapter.sendActivities.bind(c.adapter);
+  c.adapter.sendActivities = async (context, activities) => {
+    if (state.left > 0 && activities.some((a) => a.type === ActivityTypes.Message)) {
+      state.left--;
+      throw Object.assign(new Error(`HTTP ${statusCode}`), { statusCode });
+    }
+    return original(context, activities);
+  };
+  return state;
+}
+
 describe('Microsoft Teams', () => {
   const app = testApp(undefined, {}, { teamsRetry: { retries: 3, baseMs: 1, sleep: async () => undefined } });
   afterAll(() => app.close());
@@ -97,17 +111,9 @@ describe('Microsoft Teams', () => {
   it('retries a send Teams throttled (429), once it goes through', async () => {
     const c = new Conversation(app, { channelId: 'msteams' });
     withProfile(c, async () => ({ id: 'user-1' }));
-    const original = c.adapter.sendActivities.bind(c.adapter);
-    let failures = 1;
-    c.adapter.sendActivities = async (context, activities) => {
-      if (failures > 0 && activities.some((a) => a.type === ActivityTypes.Message)) {
-        failures--;
-        throw Object.assign(new Error('Too Many Requests'), { statusCode: 429 });
-      }
-      return original(context, activities);
-    };
+    const failing = failSends(c, 1, 429);
     expect(await c.send({ text: 'hi' })).toEqual([expect.stringMatching(/Kartra support assistant/), expect.stringMatching(/My IP address is blocked/)]);
-    expect(failures).toBe(0);
+    expect(failing.left).toBe(0);
   });
 
   it('an agent reply into a Teams conversation (proactive, from the stored reference) is retried when throttled', async () => {
@@ -122,14 +128,9 @@ describe('Microsoft Teams', () => {
     expect(h?.reference).toMatchObject({ channelId: 'msteams', conversation: { id: c.id } });
     await app.handoff.claim(h?.id ?? '', 'Maria');
     c.sent();
-    const original = c.adapter.sendActivities.bind(c.adapter);
-    let failures = 2;
-    c.adapter.sendActivities = async (context, activities) => {
-      if (failures > 0) { failures--; throw Object.assign(new Error('Bad Gateway'), { statusCode: 502 }); }
-      return original(context, activities);
-    };
+    const failing = failSends(c, 2, 502);
     await app.handoff.say(h?.id ?? '', 'Maria', 'Looking into it now');
-    expect(failures).toBe(0);
+    expect(failing.left).toBe(0);
     expect(c.sent().map(render)).toEqual(['**Maria:** Looking into it now']);
   });
 
