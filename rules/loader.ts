@@ -26,6 +26,8 @@ export interface RuleSet {
   controls: IntentsFile['controls'];
   patterns: IntentsFile['patterns'];
   otherProducts: string[];
+  /** Phrases that make a message about Kartra even when it doesn't say "Kartra" (its Facebook group). */
+  kartraPhrases: string[];
   escalation: EscalationPolicy;
   tickets: TicketPolicy;
   flows: ReadonlyMap<string, Flow>;
@@ -149,6 +151,7 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     controls: intents.controls,
     patterns: [...intents.patterns].sort((a, b) => b.priority - a.priority),
     otherProducts: intents.other_products,
+    kartraPhrases: intents.kartra_phrases,
     escalation,
     tickets,
     flows,

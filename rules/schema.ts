@@ -35,6 +35,7 @@ export const IntentsFileSchema = z.object({
     patterns: z.array(regexSource).min(1),
   }).strict()),
   other_products: z.array(z.string().min(2).max(40)).default([]),
+  kartra_phrases: z.array(z.string().min(2).max(40)).default([]),
 }).strict();
 export type IntentsFile = z.infer<typeof IntentsFileSchema>;
 

@@ -48,6 +48,11 @@ describe('router', () => {
     expect(router.classify('how many people can attend my webinar')).toMatchObject({ intent: 'faq.webinar_limits' });
     expect(router.classify('what is the weather like in Paris').intent).toBe('none');
   });
+  it('another product named without Kartra is out of scope, unless it is a phrase about Kartra', () => {
+    expect(router.classify('how do I change my Facebook profile picture')).toMatchObject({ intent: 'none', source: 'pattern' });
+    expect(router.classify('is there a Facebook group for users?').intent).toBe('support.contact');
+    expect(router.classify('can my Kartra pages use a Facebook pixel').source).toBe('classifier');
+  });
 });
 
 describe('configuration', () => {
