@@ -2,6 +2,7 @@
 process.env.DOTENV_CONFIG_QUIET ??= 'true';
 // Only the stemmer is needed; require('natural') would also load its storage back-ends (~0.5 s).
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer';
+import type { EntityTagger } from './entities';
 
 const CONTRACTIONS: Array<[RegExp, string]> = [
   [/\b(can)['’]?t\b/g, 'can not'], [/\bcannot\b/g, 'can not'], [/\bwon['’]t\b/g, 'will not'],
@@ -17,13 +18,18 @@ const STOPWORDS = new Set(('a an the to of for in on at by with from and or but 
   'just really very also still now then there here some any about into out up as than too im ive ok okay ' +
   'kartra sir madam dear team guys').split(' '));
 
+// Counts written out read like digits ("five domains" like "5 domains"). Not "one": "the one I bought".
+const NUMBER_WORDS = new RegExp(`\\b(?:${('two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen ' +
+  'sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand dozen').split(' ').join('|')})\\b`, 'g');
+
 /** Lower-cases, expands contractions and replaces emails, IPs, URLs and numbers with placeholders. */
 export function normalise(text: string): string {
   let t = text.normalize('NFKC').toLowerCase().slice(0, 600);
   t = t.replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, ' zemail ')
     .replace(/\bhttps?:\/\/\S+|\bwww\.\S+/g, ' zurl ')
     .replace(/\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b/g, ' zipaddr ')
-    .replace(/\b\d+(\.\d+)?\b/g, ' znum ');
+    .replace(/\b\d+(\.\d+)?\b/g, ' znum ')
+    .replace(NUMBER_WORDS, ' znum ');
   for (const [re, to] of CONTRACTIONS) t = t.replace(re, to);
   return t;
 }
@@ -33,15 +39,26 @@ export function words(text: string): string[] {
   return normalise(text).match(/[a-z0-9]+/g) ?? [];
 }
 
-/** Content-word stems of a message, in order; `correct` may first fix a misspelt word. */
-export function stems(text: string, correct: (word: string) => string = (w) => w): string[] {
-  return words(text).map(correct).filter((w) => !STOPWORDS.has(w)).map((w) => PorterStemmer.stem(w));
-}
+/**
+ * A message as classifier features: its words, each misspelt one corrected, listed names (currencies,
+ * languages) replaced by a placeholder, stop words dropped, the rest stemmed, plus bigrams of adjacent stems
+ * ("not_activ", "secur_question"). Training and classifying share one, so both see the same features.
+ */
+export class Featurizer {
+  constructor(private readonly options: { correct?: (word: string) => string; entities?: EntityTagger } = {}) {}
 
-/** Classifier features: stems plus bigrams of adjacent stems ("not_activ", "secur_question"). */
-export function features(text: string, correct?: (word: string) => string): string[] {
-  const s = stems(text, correct);
-  const out = [...s];
-  for (let i = 1; i < s.length; i++) out.push(`${s[i - 1]}_${s[i]}`);
-  return out;
+  /** Content-word stems of a message, in order. */
+  stems(text: string): string[] {
+    const { correct = (w: string) => w, entities } = this.options;
+    const raw = words(entities ? entities.replaceCodes(text) : text).map(correct);
+    return (entities ? entities.tag(raw) : raw).filter((w) => !STOPWORDS.has(w)).map((w) => PorterStemmer.stem(w));
+  }
+
+  /** Stems plus bigrams of adjacent stems. */
+  features(text: string): string[] {
+    const s = this.stems(text);
+    const out = [...s];
+    for (let i = 1; i < s.length; i++) out.push(`${s[i - 1]}_${s[i]}`);
+    return out;
+  }
 }

@@ -1,4 +1,4 @@
-import type { IntentClassifier, ScoredIntent } from '../knowledge/classifier';
+import type { Classification, IntentClassifier, ScoredIntent } from '../knowledge/classifier';
 import type { RuleSet } from './loader';
 import { CONTROL_IDS, type ControlId, type IntentId } from './schema';
 
@@ -19,24 +19,45 @@ export function foldForPatterns(text: string): string {
     .replace(/[‐-―]/g, '-').replace(/\s+/g, ' ').trim();
 }
 
+/** A case-insensitive whole-word match of any of the names, spacing optional ("Click Funnels"); none: never. */
+function anyOf(names: string[]): RegExp {
+  const escaped = names.map((n) => n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s*'));
+  return escaped.length ? new RegExp(`\\b(?:${escaped.join('|')})\\b`, 'i') : /(?!)/;
+}
+
+/** The summed score of the in-scope guesses a clarifying question would offer. */
+export function offeredScore(c: Classification, choices: number): number {
+  return c.ranked.filter((r) => r.intent !== 'none').slice(0, choices).reduce((sum, r) => sum + r.score, 0);
+}
+
+/**
+ * Out of scope unless the guesses a clarifying question would offer are together likely enough: an
+ * ambiguous Kartra message ("something is wrong with my account") spreads its score over a few intents and
+ * gets that question; an off-topic one spreads it thinly, gives it to `none`, or is mostly unknown words.
+ */
+export function isOutOfScope(c: Classification, policy: { reject_below: number; min_coverage: number; clarify_choices: number }): boolean {
+  return c.intent === 'none' || offeredScore(c, policy.clarify_choices) < policy.reject_below || c.coverage < policy.min_coverage;
+}
+
 /** Pattern rules first (controls, then intents by priority), the classifier for everything else. */
 export class Router {
   private readonly controls: Array<[ControlId, RegExp]>;
   private readonly patterns: Array<[IntentId, RegExp[]]>;
-  private readonly otherProduct: RegExp | undefined;
+  private readonly otherProduct: RegExp;
+  private readonly kartra: RegExp;
 
   constructor(private readonly rules: RuleSet, private readonly classifier: IntentClassifier) {
     this.controls = CONTROL_IDS.map((id) =>
       [id, new RegExp(`^\\W*(?:${rules.controls[id].join('|')})[\\s!.?,:)(]*$`, 'iu')]);
     this.patterns = rules.patterns.map((p) => [p.intent, p.patterns.map((s) => new RegExp(s, 'iu'))]);
-    const names = rules.otherProducts.map((n) => n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s*'));
-    this.otherProduct = names.length ? new RegExp(`\\b(?:${names.join('|')})\\b`, 'i') : undefined;
+    this.otherProduct = anyOf(rules.otherProducts);
+    this.kartra = anyOf(['kartra', ...rules.kartraPhrases]);
   }
 
   /** About another product and not about Kartra: out of scope, whatever else it says. */
   private aboutOtherProduct(text: string): boolean {
     const t = foldForPatterns(text);
-    return this.otherProduct !== undefined && this.otherProduct.test(t) && !/\bkartra\b/.test(t);
+    return this.otherProduct.test(t) && !this.kartra.test(t);
   }
 
   /** A command that works anywhere (greeting, thanks, help, cancel, restart), if the whole message is one. */
@@ -52,18 +73,20 @@ export class Router {
     return this.patterns.find(([, res]) => res.some((re) => re.test(t)))?.[0];
   }
 
+  /** A command-free rule's verdict: another product (none) or a near-certain pattern; else undefined. */
+  rule(text: string): IntentId | undefined {
+    return this.aboutOtherProduct(text) ? 'none' : this.pattern(text);
+  }
+
   classify(text: string): IntentRoute {
-    if (this.aboutOtherProduct(text)) return { intent: 'none', confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [] };
-    // A pattern hit is never unsure, so it needs no alternatives and the classifier need not run.
-    const hit = this.pattern(text);
+    // A rule is never unsure, so it needs no alternatives and the classifier need not run.
+    const hit = this.rule(text);
     if (hit) return { intent: hit, confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [] };
     const c = this.classifier.classify(text);
     const alternatives = c.ranked.filter((r) => r.intent !== 'none' && r.intent !== c.intent);
-    // Too unsure to be a guess worth offering: the message is most likely about something else.
     const policy = this.rules.escalation.classifier;
-    if (c.intent !== 'none' && (c.confidence < policy.reject_below || c.coverage < policy.min_coverage)) {
-      return { intent: 'none', confidence: 1 - c.confidence, source: 'classifier', alternatives };
-    }
+    const offered = offeredScore(c, policy.clarify_choices);
+    if (isOutOfScope(c, policy)) return { intent: 'none', confidence: 1 - offered, source: 'classifier', alternatives };
     return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives };
   }
 

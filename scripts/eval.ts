@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadKnowledge } from '../knowledge';
+import { factEntities } from '../knowledge/entities';
+import { IntentClassifier, type ClassifierOptions } from '../knowledge/classifier';
 import { examples, UtterancesSchema } from '../knowledge/utterances';
 import { defaultRulesDir, loadRules } from '../rules/loader';
 import { projectRoot } from '../rules/projectRoot';
@@ -41,23 +43,56 @@ function table(title: string, rows: [string, Report][]): string {
   return lines.join('\n');
 }
 
-export async function evaluate(): Promise<Record<string, Record<string, Report>>> {
+export interface CalibrationBin { from: number; to: number; messages: number; top1Right: number; top3Contain: number }
+
+/**
+ * How often the classifier's top guess is right, and how often its three best contain the answer, at each
+ * score: cross-validated over the in-scope training utterances. The dialog thresholds (clarify_below,
+ * digression_above in rules/escalation.yaml) are read off this table.
+ */
+function calibration(training: Example[], options: ClassifierOptions, k: number): CalibrationBin[] {
+  const edges = [0, 0.6, 0.8, 0.9, 1.0001];
+  const bins = edges.slice(0, -1).map((from, i) => ({ from, to: Math.min(1, edges[i + 1] ?? 1), messages: 0, right: 0, contain: 0 }));
+  const parts = folds(training, k);
+  parts.forEach((test, i) => {
+    const classifier = new IntentClassifier(parts.filter((_, j) => j !== i).flat(), options);
+    for (const e of test.filter((x) => x.intent !== 'none')) {
+      const c = classifier.classify(e.text);
+      const bin = bins.find((b, n) => c.confidence >= b.from && c.confidence < (edges[n + 1] ?? 2));
+      if (!bin) continue;
+      bin.messages++;
+      if (c.intent === e.intent) bin.right++;
+      if (c.ranked.slice(0, 3).some((r) => r.intent === e.intent)) bin.contain++;
+    }
+  });
+  return bins.map((b) => ({ from: b.from, to: b.to, messages: b.messages, top1Right: b.right / Math.max(1, b.messages), top3Contain: b.contain / Math.max(1, b.messages) }));
+}
+
+export interface Evaluation {
+  crossValidation: Record<string, Report>;
+  heldOut: Record<string, Report>;
+  heldOutTypos: Record<string, Report>;
+  calibration: CalibrationBin[];
+}
+
+export async function evaluate(): Promise<Evaluation> {
   const knowledge = loadKnowledge();
   const training = examples(knowledge.utterances);
   const rules = loadRules(defaultRulesDir(), new Set(knowledge.articles.keys()));
-  const systems = [routerSystem(rules), nlpjsSystem, naturalSystem];
+  const options: ClassifierOptions = { entities: factEntities(knowledge.facts) };
+  const systems = [routerSystem(rules, options), nlpjsSystem, naturalSystem];
   const test = heldOut();
   const random = seeded(42);
   const typos = test.map((e) => ({ ...e, text: withTypos(e.text, random) }));
   const k = 5;
   const parts = folds(training, k);
-  const results: Record<string, Record<string, Report>> = { crossValidation: {}, heldOut: {}, heldOutTypos: {} };
+  const results: Evaluation = { crossValidation: {}, heldOut: {}, heldOutTypos: {}, calibration: calibration(training, options, k) };
   for (const s of systems) {
     const cv: Prediction[] = [];
     for (let i = 0; i < k; i++) cv.push(...await predict(s, parts.filter((_, j) => j !== i).flat(), parts[i] ?? []));
-    results.crossValidation![s.name] = report(cv);
-    results.heldOut![s.name] = report(await predict(s, training, test));
-    results.heldOutTypos![s.name] = report(await predict(s, training, typos));
+    results.crossValidation[s.name] = report(cv);
+    results.heldOut[s.name] = report(await predict(s, training, test));
+    results.heldOutTypos[s.name] = report(await predict(s, training, typos));
   }
   return results;
 }
@@ -67,12 +102,16 @@ async function main(): Promise<void> {
   if (!json) process.stderr.write('Training and scoring three systems on 5 folds and the held-out set…\n');
   const results = await evaluate();
   if (json) { process.stdout.write(`${JSON.stringify(results, null, 2)}\n`); return; }
-  const rows = (key: string) => Object.entries(results[key] ?? {});
+  const rows = (key: 'crossValidation' | 'heldOut' | 'heldOutTypos') => Object.entries(results[key]);
   const first = rows('heldOut')[0]?.[1];
   console.log(`Held-out: ${first?.inScope} in-scope and ${first?.outOfScope} out-of-scope messages (eval/heldout.yaml); a reject is the system answering "none".`);
   console.log(table('5-fold cross-validation over knowledge/utterances.yaml', rows('crossValidation')));
   console.log(table('Held-out paraphrases', rows('heldOut')));
   console.log(table('Held-out with typos (seed 42)', rows('heldOutTypos')));
+  console.log('\nThe router\'s score, cross-validated: how often its top guess is right, and its top three contain the answer');
+  for (const b of results.calibration) {
+    console.log(`  score ${b.from.toFixed(1)}–${b.to.toFixed(1)}: ${String(b.messages).padStart(4)} messages, top guess right ${pct(b.top1Right).padStart(6)}, top three ${pct(b.top3Contain).padStart(6)}`);
+  }
 }
 
 if (require.main === module) {

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../knowledge/seededRandom';
 import type { IntentId } from '../../rules/schema';
 
 export interface Example { text: string; intent: IntentId }
@@ -52,21 +53,11 @@ export function report(predictions: Prediction[]): Report {
   };
 }
 
-/** A small seeded PRNG (mulberry32), so folds and typos are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as seeded } from '../../knowledge/seededRandom';
 
 /** Stratified k folds: every intent spread evenly, deterministic for a seed. */
 export function folds(examples: Example[], k: number, seed = 7): Example[][] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const out: Example[][] = Array.from({ length: k }, () => []);
   const byIntent = new Map<IntentId, Example[]>();
   for (const e of examples) byIntent.set(e.intent, [...(byIntent.get(e.intent) ?? []), e]);

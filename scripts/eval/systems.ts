@@ -1,5 +1,5 @@
 import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier';
-import { IntentClassifier } from '../../knowledge/classifier';
+import { IntentClassifier, type ClassifierOptions } from '../../knowledge/classifier';
 import type { RuleSet } from '../../rules/loader';
 import { Router } from '../../rules/router';
 import { IntentIdSchema, type IntentId } from '../../rules/schema';
@@ -12,11 +12,11 @@ export interface System { name: string; train(examples: Example[]): Promise<Clas
 const asIntent = (label: string | undefined): IntentId => IntentIdSchema.safeParse(label).data ?? 'none';
 
 /** This project: pattern rules, then natural's Bayes with calibrated scores (what the bot runs). */
-export function routerSystem(rules: RuleSet): System {
+export function routerSystem(rules: RuleSet, options: ClassifierOptions): System {
   return {
     name: 'router (this project)',
     async train(examples) {
-      const router = new Router(rules, new IntentClassifier(examples));
+      const router = new Router(rules, new IntentClassifier(examples, options));
       return (text) => router.classify(text).intent;
     },
   };
