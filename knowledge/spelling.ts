@@ -4,6 +4,9 @@
  * built once makes a lookup a few map reads; natural's Spellcheck, which generates every edit of the word
  * and checks each, takes about 0.9 ms a word here, too slow for the 2 ms-per-message budget.
  */
+/** How often a word must be seen for a once-seen word one edit from it to count as its typo. */
+const DOMINANT = 5;
+
 export class SpellingCorrector {
   private readonly frequency = new Map<string, number>();
   private readonly byDeletion = new Map<string, string[]>();
@@ -22,23 +25,32 @@ export class SpellingCorrector {
     return this.frequency.has(word);
   }
 
-  /** The known word this one is a typo of, or the word itself. */
+  /**
+   * The known word this one is a typo of, or the word itself. A word seen only once that is one edit from
+   * a word seen at least `DOMINANT` times is taken as a typo of it too: the training has deliberate typos
+   * ("usernme"), and those should read as the word, not block its correction.
+   */
   correct(word: string): string {
-    if (this.frequency.has(word)) return word;
-    const candidates = new Set<string>(this.byDeletion.get(word) ?? []); // a letter missing
-    for (const d of deletions(word)) {
-      if (this.frequency.has(d)) candidates.add(d); // an extra letter
-      for (const w of this.byDeletion.get(d) ?? []) { // a wrong letter, or two swapped
-        if (w.length === word.length && withinOneEdit(w, word)) candidates.add(w);
-      }
-    }
+    const own = this.frequency.get(word) ?? 0;
+    if (own > 1) return word;
     let best = word;
-    let count = 0;
-    for (const c of candidates) {
+    let count = own === 1 ? DOMINANT - 1 : 0;
+    for (const c of this.candidates(word)) {
       const f = this.frequency.get(c) ?? 0;
       if (f > count || (f === count && c < best)) { best = c; count = f; }
     }
     return best;
+  }
+
+  /** Known words one edit away: a letter missing, extra, wrong, or two swapped. */
+  private candidates(word: string): Set<string> {
+    const out = new Set<string>(this.byDeletion.get(word) ?? []);
+    for (const d of deletions(word)) {
+      if (this.frequency.has(d)) out.add(d);
+      for (const w of this.byDeletion.get(d) ?? []) if (w.length === word.length && w !== word && withinOneEdit(w, word)) out.add(w);
+    }
+    out.delete(word);
+    return out;
   }
 }
 

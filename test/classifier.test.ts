@@ -36,6 +36,13 @@ describe('spelling correction', () => {
     expect(spelling.correct('passwort')).toBe('password'); // a wrong letter
     expect(spelling.correct('dinosaurs')).toBe('dinosaurs'); // nothing near: unchanged
   });
+  it('a word seen once next to a common one is read as its typo; two words seen often stay apart', () => {
+    const corpus = [...Array(5).fill('username'), 'usernme', 'cart', 'cart', 'cat', 'cat'];
+    const s = new SpellingCorrector(corpus);
+    expect(s.correct('usernme')).toBe('username');
+    expect(s.correct('cat')).toBe('cat');
+    expect(s.correct('cart')).toBe('cart');
+  });
 });
 
 describe('softmax regression', () => {
