@@ -22,6 +22,9 @@ const STOPWORDS = new Set(('a an the to of for in on at by with from and or but 
 const NUMBER_WORDS = new RegExp(`\\b(?:${('two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen ' +
   'sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand dozen').split(' ').join('|')})\\b`, 'g');
 
+// "Does Kartra support PayPal?" asks what the product can do; "support" the team is another intent.
+const SUPPORT_VERB = /\b((?:do|does|did|will|would|can|could)(?: not)? (?:you|kartra|it|they|(?:the|your) \w+)|(?:you|kartra|it|they) (?:do|does|did|will|can|could)(?: not)?) support\b/g;
+
 /** Lower-cases, expands contractions and replaces emails, IPs, URLs and numbers with placeholders. */
 export function normalise(text: string): string {
   let t = text.normalize('NFKC').toLowerCase().slice(0, 600);
@@ -31,7 +34,7 @@ export function normalise(text: string): string {
     .replace(/\b\d+(\.\d+)?\b/g, ' znum ')
     .replace(NUMBER_WORDS, ' znum ');
   for (const [re, to] of CONTRACTIONS) t = t.replace(re, to);
-  return t;
+  return t.replace(SUPPORT_VERB, '$1 zsupports').replace(/\bsupport(s|ed)\b/g, 'zsupports');
 }
 
 /** The words of a message after normalisation, in order. */

@@ -80,6 +80,13 @@ describe('intent classifier', () => {
     expect(classifier.classify('do you offer Afrikaans').intent).toBe('faq.checkout_languages');
   });
 
+  it('"does Kartra support X" asks what the product can do; "support" as a noun is the support team', () => {
+    expect(classifier.classify('does kartra support german').intent).toBe('faq.checkout_languages');
+    expect(classifier.classify('do you support the thai baht').intent).toBe('billing.currency');
+    expect(classifier.classify('does kartra support paypal').intent).not.toBe('support.contact');
+    expect(classifier.classify('how fast does support answer').intent).toBe('support.contact');
+  });
+
   it('a message with no known word is out of scope outright', () => {
     expect(classifier.classify('zxqv wplk')).toMatchObject({ intent: 'none', confidence: 1, coverage: 0 });
   });
