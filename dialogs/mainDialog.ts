@@ -17,6 +17,7 @@ import { SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
 const ROUTE = 'route';
+const CLARIFY_PROMPT = 'clarify';
 const SOMETHING_ELSE = 'Something else';
 const SORRY = "I'm sorry this has been so frustrating. Let me get a person from the support team to help you.";
 
@@ -36,6 +37,8 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new FlowDialog(services))
       .addDialog(new FieldPrompt(FIELD_PROMPT))
       .addDialog(new ChoicePrompt(CHOICE_PROMPT, undefined, 'en-us'))
+      // Any text ends the clarifying question: a choice, or a new message that is routed afresh.
+      .addDialog(new ChoicePrompt(CLARIFY_PROMPT, async (p) => p.recognized.succeeded || Boolean(p.context.activity.text?.trim()), 'en-us'))
       .addDialog(new ConfirmPrompt(CONFIRM_PROMPT, undefined, 'en-us'))
       .addDialog(new SummaryPrompt(SUMMARY_PROMPT))
       .addDialog(new WaterfallDialog(ROUTE, [
@@ -92,7 +95,7 @@ export class MainDialog extends ComponentDialog {
       vals(step).stage = 'clarify';
       vals(step).guesses = guesses;
       vals(step).text = text;
-      return step.prompt(CHOICE_PROMPT, {
+      return step.prompt(CLARIFY_PROMPT, {
         prompt: MessageFactory.text("I want to be sure I send you the right way. Which of these is it?"),
         choices: [...guesses.map((g) => this.brain.rules.intents[g].label), SOMETHING_ELSE],
         style: ListStyle.suggestedAction,
@@ -103,8 +106,11 @@ export class MainDialog extends ComponentDialog {
 
   private async afterFirstPromptStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     if (vals(step).stage !== 'clarify') return step.endDialog(step.result);
+    const found = step.result as FoundChoice | undefined;
+    // Not one of the choices: the user said something new ("actually, my IP is blocked"), so route that.
+    if (!found) return step.replaceDialog(ROUTE);
     const guesses = vals(step).guesses ?? [];
-    const chosen = guesses[(step.result as FoundChoice).index];
+    const chosen = guesses[found.index];
     if (chosen) return this.startFlow(step, chosen, vals(step).text ?? "");
     vals(step).stage = 'miss';
     return this.miss(step, 'OK, none of those.');

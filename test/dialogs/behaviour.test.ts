@@ -67,6 +67,12 @@ describe('conversation behaviour', () => {
     expect(await c.say("I can't log in")).toMatch(/general tips/);
   });
 
+  it('a new message instead of a choice is routed afresh, not answered with the same question', async () => {
+    const c = new Conversation(app);
+    expect(await c.say('something is wrong with my account')).toMatch(/Which of these is it\?/);
+    expect(await c.say('actually kartra says my IP address is blocked')).toMatch(/IP block has to be cleared/);
+  });
+
   it('two misses in a row hand the conversation to a person', async () => {
     const c = new Conversation(app);
     expect(await c.say('what is the capital of France?')).toMatch(/outside what I can help with[\s\S]*I can't log in/);
