@@ -73,7 +73,7 @@ export class Router {
     return this.patterns.find(([, res]) => res.some((re) => re.test(t)))?.[0];
   }
 
-  /** A command-free rule's verdict: another product (none) or a near-certain pattern; else undefined. */
+  /** The rules' verdict before any classifier: another product named (none), or a near-certain pattern. */
   rule(text: string): IntentId | undefined {
     return this.aboutOtherProduct(text) ? 'none' : this.pattern(text);
   }
