@@ -3,7 +3,18 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { IntentIdSchema, type IntentId } from '../rules/schema';
 
-export const UtterancesSchema = z.record(IntentIdSchema, z.array(z.string().min(1)).min(1));
+// A sentence listed twice weighs double; listed under two intents it teaches the classifier nothing.
+export const UtterancesSchema = z.record(IntentIdSchema, z.array(z.string().min(1)).min(1)).superRefine((u, ctx) => {
+  const seen = new Map<string, string>();
+  for (const [intent, texts] of Object.entries(u)) {
+    for (const text of texts ?? []) {
+      const key = text.toLowerCase().replace(/\s+/g, ' ').trim();
+      const first = seen.get(key);
+      if (first) ctx.addIssue({ code: 'custom', path: [intent], message: `"${text}" is already listed under ${first}` });
+      else seen.set(key, intent);
+    }
+  }
+});
 export type Utterances = Partial<Record<IntentId, string[]>>;
 
 export function loadUtterances(file: string): Utterances {

@@ -5,8 +5,18 @@ import { EntityTagger, factEntities } from '../knowledge/entities';
 import { SoftmaxRegression } from '../knowledge/softmaxRegression';
 import { SpellingCorrector } from '../knowledge/spelling';
 import { Featurizer, words } from '../knowledge/textFeatures';
-import { examples } from '../knowledge/utterances';
+import { examples, UtterancesSchema } from '../knowledge/utterances';
 import { sharedBrain } from './helpers';
+
+describe('training utterances file', () => {
+  it('refuses a sentence listed twice, under one intent or two, naming the first', () => {
+    const u = sharedBrain().knowledge.utterances;
+    const first = u['login.cant_login']?.[0] ?? '';
+    const copy = ` ${first.toUpperCase()} `;
+    const r = UtterancesSchema.safeParse({ ...u, 'login.password_reset': [...(u['login.password_reset'] ?? []), copy] });
+    expect(r.error?.issues.map((i) => i.message)).toEqual([`"${copy}" is already listed under login.cant_login`]);
+  });
+});
 
 describe('entity placeholders', () => {
   const { knowledge } = sharedBrain();
