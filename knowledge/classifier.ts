@@ -3,7 +3,7 @@ import type { IntentId } from '../rules/schema';
 import { EntityTagger, type EntityList } from './entities';
 import { SoftmaxRegression } from './softmaxRegression';
 import { SpellingCorrector } from './spelling';
-import { Featurizer, words } from './textFeatures';
+import { Featurizer, withBigrams, words } from './textFeatures';
 
 export interface ScoredIntent { intent: IntentId; score: number }
 export interface Classification {
@@ -70,7 +70,7 @@ export class IntentClassifier {
   classify(text: string): Classification {
     const content = this.featurizer.stems(text);
     const coverage = content.length ? content.filter((x) => this.vocabulary.has(x)).length / content.length : 0;
-    const features = this.featurizer.features(text).filter((x) => this.vocabulary.has(x));
+    const features = withBigrams(content).filter((x) => this.vocabulary.has(x));
     if (features.length === 0) return { intent: 'none', confidence: 1, ranked: [{ intent: 'none', score: 1 }], coverage };
     const labels = this.regression.labels;
     const bayesScores = new Map(this.bayes.getClassifications(features).map((r) => [r.label, r.value]));

@@ -59,9 +59,13 @@ export class Featurizer {
 
   /** Stems plus bigrams of adjacent stems. */
   features(text: string): string[] {
-    const s = this.stems(text);
-    const out = [...s];
-    for (let i = 1; i < s.length; i++) out.push(`${s[i - 1]}_${s[i]}`);
-    return out;
+    return withBigrams(this.stems(text));
   }
+}
+
+/** Stems plus bigrams of adjacent stems. */
+export function withBigrams(stems: string[]): string[] {
+  const out = [...stems];
+  for (let i = 1; i < stems.length; i++) out.push(`${stems[i - 1]}_${stems[i]}`);
+  return out;
 }

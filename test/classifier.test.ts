@@ -29,6 +29,12 @@ describe('entity placeholders', () => {
     expect(tagger.tag(words('can I sell in New Zealand dollars and Swiss francs'))).toEqual(['can', 'i', 'sell', 'in', 'zcurrency', 'and', 'zcurrency']);
   });
 
+  it('counts written out read like digits, but "one" stays a word', () => {
+    const f = new Featurizer();
+    expect(f.stems('can I connect five domains')).toEqual(f.stems('can I connect 5 domains'));
+    expect(f.stems('the one I bought')).toContain('on');
+  });
+
   it('codes only in capitals, so "try" and "rub" stay words', () => {
     const f = new Featurizer({ entities: tagger });
     expect(f.stems('can I use SEK or TRY')).toEqual(['us', 'zcurrenc', 'zcurrenc']);
