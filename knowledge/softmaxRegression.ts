@@ -1,6 +1,6 @@
 import { seededRandom } from './seededRandom';
 
-export interface RegressionOptions { epochs?: number; rate?: number; l2?: number; seed?: number }
+interface RegressionOptions { epochs?: number; rate?: number; l2?: number; seed?: number }
 
 /**
  * Multinomial logistic regression over sparse binary features, trained by stochastic gradient descent in a

@@ -51,14 +51,14 @@ export interface CalibrationBin { from: number; to: number; messages: number; to
  * digression_above in rules/escalation.yaml) are read off this table.
  */
 function calibration(training: Example[], options: ClassifierOptions, k: number): CalibrationBin[] {
-  const edges = [0, 0.6, 0.8, 0.9, 1.0001];
-  const bins = edges.slice(0, -1).map((from, i) => ({ from, to: Math.min(1, edges[i + 1] ?? 1), messages: 0, right: 0, contain: 0 }));
+  const bins = [[0, 0.6], [0.6, 0.8], [0.8, 0.9], [0.9, 1]].map(([from = 0, to = 1]) => ({ from, to, messages: 0, right: 0, contain: 0 }));
   const parts = folds(training, k);
   parts.forEach((test, i) => {
     const classifier = new IntentClassifier(parts.filter((_, j) => j !== i).flat(), options);
     for (const e of test.filter((x) => x.intent !== 'none')) {
       const c = classifier.classify(e.text);
-      const bin = bins.find((b, n) => c.confidence >= b.from && c.confidence < (edges[n + 1] ?? 2));
+      // Each bin holds [from, to), the last one 1 as well.
+      const bin = bins.find((b) => c.confidence >= b.from && (c.confidence < b.to || b.to === 1));
       if (!bin) continue;
       bin.messages++;
       if (c.intent === e.intent) bin.right++;
