@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { SECRET_HASH } from './agent/secrets';
+import { isLoopback } from './web/publicAddress';
 
 const AGENT_NAME = /^[A-Za-z][A-Za-z0-9 ._-]{0,39}$/;
 const optionalString = z.string().trim().transform((s) => s || undefined).optional();
@@ -34,6 +35,19 @@ export const ConfigSchema = z.object({
   })),
   /** Largest file a user may upload in the widget, in bytes (default 5 MB). */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Files, and bytes, one widget conversation may store. */
+  UPLOAD_CONVERSATION_MAX_FILES: z.coerce.number().int().min(1).max(10_000).default(20),
+  UPLOAD_CONVERSATION_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** Files, and bytes, all conversations together may store (uploads are refused past this). */
+  UPLOAD_TOTAL_MAX_FILES: z.coerce.number().int().min(1).default(50_000),
+  UPLOAD_TOTAL_MAX_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
+  /** Days a widget conversation is kept after its last activity (history, files, transcript, state). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** New widget conversations one address may start per second (after a burst of 60); raise it behind a shared office address. */
+  WIDGET_TOKENS_PER_SECOND: z.coerce.number().positive().max(10_000).default(1),
+  /** Live widget streams in all, and from one client address. */
+  STREAMS_MAX: z.coerce.number().int().min(1).default(5000),
+  STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
 }).superRefine((c, ctx) => {
   if (!c.MicrosoftAppId) return;
   if (c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
@@ -61,5 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   const localMode = !c.MicrosoftAppId;
-  return { ...c, localMode, host: c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0'), dataDir: path.resolve(c.DATA_DIR) };
+  const host = c.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0');
+  // Links the bot stores and sends (stream URLs, files) are built from PUBLIC_URL, never from a request's
+  // Host header; on loopback the bound address serves, anywhere else only the operator knows the name.
+  if (!c.PUBLIC_URL && !isLoopback(host)) {
+    throw new ConfigError(`Invalid configuration:\n  PUBLIC_URL: required when the server listens on ${host} (the address browsers reach it at, e.g. https://bot.example.com)`);
+  }
+  return { ...c, localMode, host, dataDir: path.resolve(c.DATA_DIR) };
 }

@@ -89,7 +89,7 @@ describe('POST /api/messages (local mode)', () => {
 });
 
 describe('POST /api/messages with app credentials', () => {
-  const app = testApp(tempDir(), { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret', MicrosoftAppType: 'MultiTenant' });
+  const app = testApp(tempDir(), { HOST: '127.0.0.1', MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret', MicrosoftAppType: 'MultiTenant' });
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));

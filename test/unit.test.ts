@@ -63,6 +63,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ MicrosoftAppId: 'id' })).toThrow(/MicrosoftAppPassword: required when MicrosoftAppId is set/);
     expect(() => loadConfig({ MicrosoftAppId: 'id', MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toThrow(/MicrosoftAppTenantId: required/);
-    expect(loadConfig({ MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ MicrosoftAppId: 'id', MicrosoftAppPassword: 'p', PUBLIC_URL: 'https://bot.example.com' }).host).toBe('0.0.0.0');
+    // Links are never built from a request's Host header: beyond loopback, the public address must be configured.
+    expect(() => loadConfig({ MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' })).toThrow(/PUBLIC_URL: required when the server listens on 0.0.0.0/);
+    expect(loadConfig({ HOST: '127.0.0.1', MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' }).host).toBe('127.0.0.1');
   });
 });

@@ -1,16 +1,20 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import restify from 'restify';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import { FILE_PATH_PREFIX, type FileStore } from '../storage/files';
-import { publicBase, type OriginPolicy } from '../web/origins';
+import type { OriginPolicy } from '../web/origins';
+import type { PublicAddress } from '../web/publicAddress';
+import { readBody } from '../web/body';
 import { reasons } from '../web/reasons';
 import type { DirectLineChannel, PostedActivity } from './channel';
 import { parseWatermark, type DirectLineConversation } from './conversationStore';
 import { bearer, type TokenClaims } from './tokens';
 import { checkFile, readUpload, UploadError } from './upload';
+import type { UploadQuota } from './uploadQuota';
 
 export const DIRECT_LINE_PATH = '/v3/directline';
 const STREAM_PATH = new RegExp(`^${DIRECT_LINE_PATH}/conversations/([^/]+)/stream$`);
@@ -51,6 +55,26 @@ function pick(a: z.infer<typeof PostedActivitySchema>): PostedActivity {
   return out;
 }
 
+/** The conversation, token and watermark of a stream URL; undefined for anything that is not one. */
+export function parseStreamTarget(rawUrl: string | undefined): { conversationId: string; token?: string; watermark: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(rawUrl ?? '/', 'http://local');
+  } catch {
+    return undefined;
+  }
+  const match = STREAM_PATH.exec(url.pathname);
+  if (!match) return undefined;
+  let conversationId: string;
+  try {
+    conversationId = decodeURIComponent(match[1] ?? '');
+  } catch {
+    return undefined;
+  }
+  const token = url.searchParams.get('t') ?? undefined;
+  return { conversationId, ...(token ? { token } : {}), watermark: url.searchParams.get('watermark') ?? '' };
+}
+
 /** Direct Line's error body: `{ error: { code, message } }`. */
 function fail(res: restify.Response, status: number, code: string, message: string): void {
   res.send(status, { error: { code, message } });
@@ -60,8 +84,9 @@ export interface DirectLineRouteOptions {
   channel: DirectLineChannel;
   files: FileStore;
   origins: OriginPolicy;
-  publicUrl: string | undefined;
+  address: PublicAddress;
   uploadMaxBytes: number;
+  uploads: UploadQuota;
   log: Logger;
 }
 
@@ -71,8 +96,8 @@ export interface DirectLineRouteOptions {
  */
 export function mountDirectLine(server: restify.Server, o: DirectLineRouteOptions): void {
   const { channel, files, origins } = o;
-  const streamUrl = (req: IncomingMessage, conversationId: string, token: string, watermark?: string) =>
-    `${publicBase(req, o.publicUrl).replace(/^http/, 'ws')}${DIRECT_LINE_PATH}/conversations/${encodeURIComponent(conversationId)}/stream?t=${encodeURIComponent(token)}${watermark ? `&watermark=${encodeURIComponent(watermark)}` : ''}`;
+  const streamUrl = (conversationId: string, token: string, watermark?: string) =>
+    `${o.address.base.replace(/^http/, 'ws')}${DIRECT_LINE_PATH}/conversations/${encodeURIComponent(conversationId)}/stream?t=${encodeURIComponent(token)}${watermark ? `&watermark=${encodeURIComponent(watermark)}` : ''}`;
 
   /** Origin and token checks shared by every call; answers the error itself and returns undefined. */
   const authorize = (req: restify.Request, res: restify.Response, conversationId?: string): TokenClaims | undefined => {
@@ -92,7 +117,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     if (!conversation) fail(res, 404, 'ConversationNotFound', 'No such conversation: start it with POST /conversations first.');
     return conversation;
   };
-  const json = restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false, rejectUnknown: false });
+  const json = readBody({ maxBytes: 512 * 1024, required: false, errorBody: (status, message) => ({ error: { code: status === 413 ? 'MessageSizeTooBig' : 'BadArgument', message } }) });
 
   server.opts(`${DIRECT_LINE_PATH}/*`, async (req, res) => {
     if (!origins.apply(req, res)) { res.send(403); return; }
@@ -112,7 +137,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     const token = bearer(req.headers.authorization) ?? '';
     const conversation = channel.start(claims.conv, claims.user, body.data.locale);
-    res.send(201, { conversationId: conversation.id, token, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(req, conversation.id, token) });
+    res.send(201, { conversationId: conversation.id, token, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(conversation.id, token) });
   });
 
   // Reconnect: a page reloaded, or a socket dropped, asks for a fresh stream URL from its watermark.
@@ -121,7 +146,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     if (!conversation) return;
     const token = bearer(req.headers.authorization) ?? '';
     const watermark = typeof req.query?.watermark === 'string' ? req.query.watermark : undefined;
-    res.send(200, { conversationId: conversation.id, token, streamUrl: streamUrl(req, conversation.id, token, watermark) });
+    res.send(200, { conversationId: conversation.id, token, streamUrl: streamUrl(conversation.id, token, watermark) });
   });
 
   server.get(`${DIRECT_LINE_PATH}/conversations/:conversationId/activities`, async (req, res) => {
@@ -141,28 +166,39 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
   server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/upload`, async (req, res) => {
     const conversation = conversationOf(req, res);
     if (!conversation) return;
+    // A refusal is told in the chat too: the widget shows the reason where the customer is looking.
+    const refuse = (status: number, reason: string, code = 'BadArgument') => {
+      channel.notice(conversation.id, reason);
+      if (status === 429) res.setHeader('Retry-After', '60');
+      // What is left of the body is not read.
+      res.setHeader('Connection', 'close');
+      fail(res, status, code, reason);
+    };
+    const room = o.uploads.check(conversation.id, 0, 0);
+    if (!room.ok) { refuse(room.status, room.reason, 'QuotaExceeded'); return; }
+    const slot = o.uploads.begin(conversation.id);
+    if (!slot.ok) { refuse(slot.status, slot.reason, 'TooManyRequests'); return; }
     let upload;
     try {
       upload = await readUpload(req, o.uploadMaxBytes);
     } catch (err) {
       if (!(err instanceof UploadError)) throw err;
-      channel.notice(conversation.id, err.message);
-      fail(res, err.status, 'BadArgument', err.message);
+      refuse(err.status, err.message);
       return;
+    } finally {
+      slot.release();
     }
     const body = PostedActivitySchema.safeParse(upload.activity);
     if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     const accepted: { name: string; data: Buffer; type: string }[] = [];
     for (const file of upload.files) {
       const check = checkFile(file);
-      if (!check.ok) {
-        channel.notice(conversation.id, check.reason);
-        fail(res, 415, 'BadArgument', check.reason);
-        return;
-      }
+      if (!check.ok) { refuse(415, check.reason); return; }
       accepted.push({ name: file.name, data: file.data, type: check.type });
     }
-    const base = publicBase(req, o.publicUrl);
+    const quota = o.uploads.check(conversation.id, accepted.length, accepted.reduce((n, f) => n + f.data.length, 0));
+    if (!quota.ok) { refuse(quota.status, quota.reason, 'QuotaExceeded'); return; }
+    const base = o.address.base;
     const attachments = accepted.map((f) => {
       const stored = files.save({ conversationId: conversation.id, name: f.name, contentType: f.type, data: f.data });
       return { contentType: f.type, contentUrl: `${base}${FILE_PATH_PREFIX}${stored.id}`, name: f.name };
@@ -188,21 +224,29 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const match = STREAM_PATH.exec(url.pathname);
+    // A socket handed over by an upgrade has no error listener: a reset peer would otherwise stop the process.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: number, reason: string) => {
-      o.log.info({ status, reason, url: url.pathname }, 'stream refused');
+      o.log.info({ status, reason }, 'stream refused');
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!match) { refuse(404, 'Not Found'); return; }
-    const conversationId = decodeURIComponent(match[1] ?? '');
-    if (!origins.allows(req)) { refuse(403, 'Forbidden origin'); return; }
-    const check = channel.tokens.verify(url.searchParams.get('t') ?? undefined, conversationId);
-    if (!check.ok) { refuse(403, `Forbidden (${check.reason} token)`); return; }
-    if (!channel.store.get(conversationId)) { refuse(404, 'Not Found'); return; }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      channel.streams.attach(conversationId, ws, channel.store.since(conversationId, parseWatermark(url.searchParams.get('watermark') ?? '')));
-    });
+    // Whatever the request line holds (bad percent-encoding, a malformed target), the answer is a 4xx.
+    try {
+      const target = parseStreamTarget(req.url);
+      if (!target) { refuse(404, 'Not Found'); return; }
+      if (!origins.allows(req)) { refuse(403, 'Forbidden origin'); return; }
+      const check = channel.tokens.verify(target.token, target.conversationId);
+      if (!check.ok) { refuse(403, `Forbidden (${check.reason} token)`); return; }
+      if (!channel.store.get(target.conversationId)) { refuse(404, 'Not Found'); return; }
+      const admission = channel.streams.admit((socket as Partial<Socket>).remoteAddress ?? 'unknown', socket);
+      if (!admission.ok) { refuse(admission.status, admission.reason); return; }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        channel.streams.attach(target.conversationId, ws, channel.store.since(target.conversationId, parseWatermark(target.watermark)));
+      });
+    } catch (err) {
+      o.log.error({ err }, 'stream upgrade failed');
+      if (socket.writable) refuse(500, 'Internal Server Error'); else socket.destroy();
+    }
   });
   server.on('close', () => wss.close());
 }

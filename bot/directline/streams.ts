@@ -1,53 +1,101 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { ActivitySet } from './conversationStore';
 
 const PING_EVERY_MS = 30_000;
-/** Tabs open on one conversation; past this the oldest stream is closed (its page reconnects if still there). */
-const MAX_STREAMS_PER_CONVERSATION = 10;
+
+export interface StreamLimits {
+  /** Tabs open on one conversation; past this the oldest stream is dropped (its page reconnects if still there). */
+  perConversation: number;
+  /** Streams from one client address; past this new ones are refused. */
+  perAddress: number;
+  /** Streams in all; past this new ones are refused. */
+  total: number;
+  /** Bytes queued for one reader that does not keep up; past this it is dropped and resumes from its watermark. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { perConversation: 10, perAddress: 50, total: 5000, maxBufferedBytes: 1024 * 1024 };
+
+export type Admission = { ok: true } | { ok: false; status: number; reason: string };
 
 /**
  * The open WebSocket streams of each conversation. Every message is an ActivitySet, as Direct Line sends;
- * sockets that stop answering pings are dropped (the client reconnects with its watermark).
+ * sockets that stop answering pings, or read too slowly, are dropped (the client reconnects with its
+ * watermark). A stream takes its place when the upgrade request is admitted, before the handshake, so
+ * opening many at once cannot slip past the limits.
  */
 export class ActivityStreams {
   private readonly byConversation = new Map<string, Set<WebSocket>>();
+  private readonly byAddress = new Map<string, number>();
+  private total = 0;
   private readonly alive = new WeakSet<WebSocket>();
   private readonly pinger: NodeJS.Timeout;
 
-  constructor() {
+  constructor(private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {
     this.pinger = setInterval(() => this.ping(), PING_EVERY_MS);
     this.pinger.unref();
+  }
+
+  /**
+   * Reserves a place for a stream about to be opened on this socket, or says why not. The place is
+   * given back when the socket closes, whether or not the handshake completed.
+   */
+  admit(address: string, socket: Duplex): Admission {
+    if (this.total >= this.limits.total) return { ok: false, status: 503, reason: 'Too many open streams on this server' };
+    const fromAddress = this.byAddress.get(address) ?? 0;
+    if (fromAddress >= this.limits.perAddress) return { ok: false, status: 429, reason: 'Too many open streams from this address' };
+    this.total++;
+    this.byAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.total--;
+      const n = (this.byAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.byAddress.set(address, n); else this.byAddress.delete(address);
+    });
+    return { ok: true };
   }
 
   /** Sends what the client missed, then keeps it up to date. Synchronous, so nothing slips in between. */
   attach(conversationId: string, ws: WebSocket, backlog: ActivitySet): void {
     let set = this.byConversation.get(conversationId);
     if (!set) this.byConversation.set(conversationId, (set = new Set()));
-    if (set.size >= MAX_STREAMS_PER_CONVERSATION) [...set][0]?.close(1008, 'too many streams for one conversation');
-    set.add(ws);
+    const members = set;
+    // Room for this one: drop the oldest at once (a polite close would keep it counted until the peer answers).
+    for (const oldest of members) {
+      if (members.size < this.limits.perConversation) break;
+      members.delete(oldest);
+      oldest.terminate();
+    }
+    members.add(ws);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     // The client sends an empty keep-alive now and then and nothing else; nothing it sends is read.
     ws.on('close', () => {
-      set.delete(ws);
-      if (set.size === 0 && this.byConversation.get(conversationId) === set) this.byConversation.delete(conversationId);
+      members.delete(ws);
+      if (members.size === 0 && this.byConversation.get(conversationId) === members) this.byConversation.delete(conversationId);
     });
     ws.on('error', () => ws.terminate());
-    if (backlog.activities.length > 0) send(ws, backlog);
+    if (backlog.activities.length > 0) this.send(ws, backlog);
   }
 
   publish(conversationId: string, set: ActivitySet): void {
-    for (const ws of this.byConversation.get(conversationId) ?? []) send(ws, set);
+    for (const ws of this.byConversation.get(conversationId) ?? []) this.send(ws, set);
   }
 
-  count(conversationId: string): number {
-    return this.byConversation.get(conversationId)?.size ?? 0;
+  count(conversationId?: string): number {
+    return conversationId === undefined ? this.total : this.byConversation.get(conversationId)?.size ?? 0;
   }
 
   close(): void {
     clearInterval(this.pinger);
     for (const set of this.byConversation.values()) for (const ws of set) ws.close(1001, 'server shutting down');
     this.byConversation.clear();
+  }
+
+  private send(ws: WebSocket, set: ActivitySet): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) { ws.terminate(); return; }
+    ws.send(JSON.stringify(set));
   }
 
   private ping(): void {
@@ -59,8 +107,4 @@ export class ActivityStreams {
       }
     }
   }
-}
-
-function send(ws: WebSocket, set: ActivitySet): void {
-  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(set));
 }

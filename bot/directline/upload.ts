@@ -35,13 +35,15 @@ export function checkFile(file: UploadedFile): { ok: true; type: string } | { ok
 /**
  * Reads a Direct Line upload: one `activity` part (JSON, sent by Web Chat as a blob of type
  * application/vnd.microsoft.activity) and one `file` part per attachment. Refuses, with a reason, more
- * than MAX_FILES files, a file over maxBytes, or a file that is not an accepted kind.
+ * than MAX_FILES files, a file over maxBytes, or a body busboy cannot read; settles as soon as it knows,
+ * so a malformed body never leaves the request hanging.
  */
 export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Upload> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: Math.max(maxBytes, MAX_ACTIVITY_BYTES), files: MAX_FILES + 1, fields: 4, parts: MAX_FILES + 5 } });
+      // One byte over the limit is where busboy stops: a file of exactly maxBytes is accepted.
+      bb = busboy({ headers: req.headers, limits: { fileSize: Math.max(maxBytes, MAX_ACTIVITY_BYTES) + 1, files: MAX_FILES + 1, fields: 4, parts: MAX_FILES + 5 } });
     } catch {
       reject(new UploadError(400, 'An upload must be multipart/form-data.'));
       return;
@@ -49,27 +51,39 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
     let activityJson: string | undefined;
     const files: UploadedFile[] = [];
     let failure: UploadError | undefined;
+    let settled = false;
     const fail = (e: UploadError) => { failure ??= e; };
+    const tooLarge = (name: string | undefined) => new UploadError(413, `${name ? `“${name}”` : 'The file'} is larger than the ${megabytes(maxBytes)} limit. Please send a smaller screenshot.`);
+    const abort = (e: UploadError) => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(bb);
+      reject(e);
+    };
 
     bb.on('file', (field, stream, info) => {
+      if (field !== 'file' && field !== 'activity') { stream.resume(); return; }
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => fail(field === 'activity'
-        ? new UploadError(413, 'The activity part is too large.')
-        : new UploadError(413, `“${info.filename}” is larger than the ${megabytes(maxBytes)} limit. Please send a smaller screenshot.`)));
+      let size = 0;
+      stream.on('data', (c: Buffer) => { size += c.length; chunks.push(c); });
+      stream.on('limit', () => fail(field === 'activity' ? new UploadError(413, 'The activity part is too large.') : tooLarge(info.filename)));
       stream.on('end', () => {
-        const data = Buffer.concat(chunks);
+        if (failure) return;
+        const data = Buffer.concat(chunks, size);
         if (field === 'activity') { activityJson = data.toString('utf8'); return; }
-        if (field !== 'file') return;
-        if (data.length > maxBytes) fail(new UploadError(413, `“${info.filename}” is larger than the ${megabytes(maxBytes)} limit. Please send a smaller screenshot.`));
+        if (data.length > maxBytes) { fail(tooLarge(info.filename)); return; }
         files.push({ name: (info.filename || 'file').slice(0, 300), contentType: info.mimeType, data });
       });
     });
     bb.on('field', (field, value) => { if (field === 'activity') activityJson = value; });
     bb.on('filesLimit', () => fail(new UploadError(413, `At most ${MAX_FILES} files can be sent at once.`)));
     bb.on('partsLimit', () => fail(new UploadError(413, 'Too many parts in this upload.')));
-    bb.on('error', () => fail(new UploadError(400, 'The upload could not be read (malformed multipart body).')));
+    bb.on('fieldsLimit', () => fail(new UploadError(413, 'Too many fields in this upload.')));
+    // Busboy stops reading after an error and never closes: answer now.
+    bb.on('error', () => abort(new UploadError(400, 'The upload could not be read (malformed multipart body).')));
     bb.on('close', () => {
+      if (settled) return;
+      settled = true;
       if (failure) { reject(failure); return; }
       if (files.length > MAX_FILES) { reject(new UploadError(413, `At most ${MAX_FILES} files can be sent at once.`)); return; }
       if (activityJson === undefined) { reject(new UploadError(400, 'The upload has no "activity" part.')); return; }
@@ -77,6 +91,7 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
       try { activity = JSON.parse(activityJson); } catch { reject(new UploadError(400, 'The "activity" part is not valid JSON.')); return; }
       resolve({ activity, files });
     });
+    req.on('aborted', () => abort(new UploadError(400, 'The upload was interrupted.')));
     req.pipe(bb);
   });
 }

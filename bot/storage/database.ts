@@ -23,6 +23,8 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS files (
      id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, name TEXT NOT NULL, content_type TEXT NOT NULL,
      size INTEGER NOT NULL, data BLOB NOT NULL, created_at TEXT NOT NULL)`,
+  // Quotas sum sizes per conversation and in all; the index covers both without reading the blobs.
+  `CREATE INDEX IF NOT EXISTS files_by_conversation ON files (conversation_id, size)`,
   // The local Direct Line channel: its conversations and every activity in them, numbered by watermark.
   `CREATE TABLE IF NOT EXISTS dl_conversations (
      id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at TEXT NOT NULL)`,
@@ -48,6 +50,15 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
-  db.transaction(() => { for (const sql of MIGRATIONS) db.exec(sql); })();
+  db.transaction(() => {
+    for (const sql of MIGRATIONS) db.exec(sql);
+    // Retention needs each conversation's last activity; databases from before it get the column.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(dl_conversations)').all().map((c) => c.name);
+    if (!columns.includes('last_active_at')) {
+      db.exec('ALTER TABLE dl_conversations ADD COLUMN last_active_at TEXT');
+      db.exec('UPDATE dl_conversations SET last_active_at = created_at');
+    }
+    db.exec('CREATE INDEX IF NOT EXISTS dl_conversations_by_activity ON dl_conversations (last_active_at)');
+  })();
   return db;
 }

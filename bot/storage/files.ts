@@ -11,6 +11,8 @@ export interface StoredFile {
   createdAt: string;
 }
 
+export interface FileUsage { files: number; bytes: number }
+
 /** Where uploaded files are served from; the id in the path is the only key (unguessable, like the real service). */
 export const FILE_PATH_PREFIX = '/v3/directline/attachments/';
 
@@ -29,6 +31,14 @@ export class FileStore {
     const r = this.db.prepare<[string], { id: string; conversation_id: string; name: string; content_type: string; size: number; data: Buffer; created_at: string }>(
       'SELECT * FROM files WHERE id = ?').get(id);
     return r && { id: r.id, conversationId: r.conversation_id, name: r.name, contentType: r.content_type, size: r.size, data: r.data, createdAt: r.created_at };
+  }
+
+  /** How many files, and how many bytes, one conversation (or, without an id, everyone) has stored. */
+  usage(conversationId?: string): FileUsage {
+    const r = conversationId === undefined
+      ? this.db.prepare<[], { n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS bytes FROM files').get()
+      : this.db.prepare<[string], { n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS bytes FROM files WHERE conversation_id = ?').get(conversationId);
+    return { files: r?.n ?? 0, bytes: r?.bytes ?? 0 };
   }
 
   /** The id of one of our own files from its URL (whatever host the browser used), if it is one. */

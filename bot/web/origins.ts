@@ -1,11 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PublicAddress } from './publicAddress';
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type, x-ms-bot-agent, X-Requested-With';
-
-/** The bot's address as the browser sees it: PUBLIC_URL when set (behind a proxy), else the request's Host. */
-export function publicBase(req: IncomingMessage, publicUrl: string | undefined): string {
-  return publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
-}
 
 /**
  * Which web pages may call the widget's APIs from the browser: the bot's own origin, plus WIDGET_ORIGINS.
@@ -16,7 +12,7 @@ export class OriginPolicy {
   private readonly any: boolean;
   private readonly allowed: Set<string>;
 
-  constructor(origins: string[], private readonly publicUrl: string | undefined) {
+  constructor(origins: string[], private readonly address: PublicAddress) {
     this.any = origins.includes('*');
     this.allowed = new Set(origins.filter((o) => o !== '*').map((o) => o.toLowerCase()));
   }
@@ -25,8 +21,7 @@ export class OriginPolicy {
     const origin = req.headers.origin;
     // No Origin: not a cross-origin browser request (curl, the Node client, a same-origin GET).
     if (!origin) return true;
-    const o = origin.toLowerCase();
-    return this.any || this.allowed.has(o) || o === publicBase(req, this.publicUrl).toLowerCase();
+    return this.any || this.allowed.has(origin.toLowerCase()) || this.address.isOwnOrigin(origin);
   }
 
   /** Sets the CORS response headers; false when the origin is refused (the caller answers 403). */

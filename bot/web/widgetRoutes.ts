@@ -7,7 +7,9 @@ import type { DirectLineChannel } from '../directline/channel';
 import { DIRECT_LINE_PATH } from '../directline/routes';
 import type { Logger } from '../logger';
 import { AzureDirectLine } from './azureDirectLine';
-import { publicBase, type OriginPolicy } from './origins';
+import type { OriginPolicy } from './origins';
+import type { PublicAddress } from './publicAddress';
+import { readBody } from './body';
 import { reasons } from './reasons';
 import { StaticAssets } from './staticAssets';
 
@@ -31,8 +33,10 @@ export interface WidgetRouteOptions {
   azure: AzureDirectLine | undefined;
   azureEndpoint: string;
   origins: OriginPolicy;
-  publicUrl: string | undefined;
+  address: PublicAddress;
   log: Logger;
+  /** New conversations one address may start per second, after a burst of TOKEN_BURST. */
+  tokensPerSecond: number;
 }
 
 function webchatBundle(): string {
@@ -64,14 +68,14 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
     res.setHeader('Cache-Control', 'no-store');
     res.send(status, body);
   };
-  const json = restify.plugins.bodyParser({ maxBodySize: 16 * 1024, mapParams: false, rejectUnknown: false });
+  const json = readBody({ maxBytes: 16 * 1024, required: false });
 
   server.opts('/api/directline/token', async (req, res) => {
     if (!o.origins.apply(req, res)) { res.send(403); return; }
     res.send(204);
   });
   // Each token can open a conversation: a page needs one, a script minting thousands gets 429.
-  const throttle = restify.plugins.throttle({ burst: TOKEN_BURST, rate: 1, ip: true });
+  const throttle = restify.plugins.throttle({ burst: TOKEN_BURST, rate: o.tokensPerSecond, ip: true });
   server.post('/api/directline/token', throttle, json, async (req, res) => {
     if (!o.origins.apply(req, res)) { answer(res, 403, { error: 'This website is not allowed to use the chat. Add its origin to WIDGET_ORIGINS.' }); return; }
     const body = TokenRequestSchema.safeParse(req.body ?? {});
@@ -80,7 +84,7 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
 
     if (o.channel) {
       const channel = o.channel;
-      const domain = `${publicBase(req, o.publicUrl)}${DIRECT_LINE_PATH}`;
+      const domain = `${o.address.base}${DIRECT_LINE_PATH}`;
       const claims = resume && channel.store.get(resume.conversationId) ? channel.tokens.renewable(resume.token, resume.conversationId) : undefined;
       if (claims) {
         answer(res, 200, { token: channel.tokens.issue(claims.conv, claims.user), conversationId: claims.conv, userId: claims.user, expiresIn: channel.tokens.ttlSeconds, domain, resumed: true });
@@ -106,7 +110,7 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
       const t = await azure.generate(userId);
       answer(res, 200, { token: t.token, conversationId: t.conversationId, userId, expiresIn: t.expires_in, domain: o.azureEndpoint, resumed: false });
     } catch (err) {
-      o.log.error({ err: { message: (err as Error).message } }, 'Direct Line token exchange failed');
+      o.log.error({ reason: (err as Error).message }, 'Direct Line token exchange failed');
       answer(res, 502, { error: 'The chat service is not reachable right now. Please try again in a minute.' });
     }
   });

@@ -214,6 +214,7 @@ describe('local Direct Line 3.0 endpoint', () => {
       const echo = (await s.since()).activities.find((a) => a.channelData?.clientActivityID === 'up-1');
       const att = echo?.attachments?.[0];
       expect(att).toMatchObject({ contentType: 'image/png', name: 'speed test.png' });
+      // Built from the bound address, never from the request's Host header.
       expect(att?.contentUrl).toMatch(new RegExp(`^${url}/v3/directline/attachments/[\\w-]{24}$`));
       const file = await fetch(att?.contentUrl ?? '');
       expect(file.status).toBe(200);

@@ -1,0 +1,134 @@
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import type restify from 'restify';
+
+/**
+ * Request bodies, read by the server itself rather than restify's body parser: restify pipes
+ * `Content-Encoding: gzip` through a gunzip stream with no error handler (a body that is not gzip stops the
+ * process) and counts its size limit before inflating (a 400 KB bomb becomes 400 MB). Here the limit holds
+ * for the bytes on the wire and again for the inflated bytes, every failure is a 4xx with a reason, and
+ * JSON nested deeper than anything a client sends is refused before it can exhaust the stack.
+ */
+export interface BodyOptions {
+  /** Largest body, on the wire and after inflating. */
+  maxBytes: number;
+  /** Media types taken; `form` is application/x-www-form-urlencoded (the agent sign-in form). */
+  accept?: ReadonlyArray<'json' | 'form'>;
+  /** When false, a POST without a body reads as `{}` (Direct Line's start and refresh calls send none). */
+  required?: boolean;
+  /** The error body for a refused request; `{ error: message }` unless the protocol has its own shape. */
+  errorBody?: (status: number, message: string) => unknown;
+}
+
+export const MAX_JSON_DEPTH = 64;
+
+const inflaters: Record<string, (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+};
+
+class BodyError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+/** How deep `[`/`{` nest outside strings; stops counting once past the limit. */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 91 || c === 123) { if (++depth > limit) return true; }
+    else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+function readRaw(req: restify.Request, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) { reject(new BodyError(413, `The body is larger than ${maxBytes} bytes.`)); return; }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) { cleanup(); reject(new BodyError(413, `The body is larger than ${maxBytes} bytes.`)); return; }
+      chunks.push(chunk);
+    };
+    const onEnd = () => { cleanup(); resolve(Buffer.concat(chunks)); };
+    const onError = () => { cleanup(); reject(new BodyError(400, 'The body could not be read.')); };
+    const cleanup = () => { req.off('data', onData); req.off('end', onEnd); req.off('error', onError); req.off('aborted', onError); };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onError);
+  });
+}
+
+async function decode(req: restify.Request, raw: Buffer, maxBytes: number): Promise<Buffer> {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return raw;
+  const inflate = inflaters[encoding];
+  if (!inflate) throw new BodyError(415, `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed, or gzip.`);
+  try {
+    return await inflate(raw, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if (err instanceof RangeError) throw new BodyError(413, `The body inflates to more than ${maxBytes} bytes.`);
+    throw new BodyError(400, `The body is not valid ${encoding} data.`);
+  }
+}
+
+function parse(req: restify.Request, bytes: Buffer, accept: ReadonlyArray<'json' | 'form'>, required: boolean): unknown {
+  if (bytes.length === 0) {
+    if (required) throw new BodyError(400, 'The request has no body.');
+    return {};
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new BodyError(400, 'The body is not valid UTF-8.');
+  }
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const isJson = type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
+  if (isJson && accept.includes('json')) {
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new BodyError(400, `The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // V8's message quotes the input; the client has it already and logs must not.
+      throw new BodyError(400, 'Invalid JSON: the body could not be parsed.');
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  const wanted = accept.map((a) => (a === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ');
+  throw new BodyError(415, `Send the body as ${wanted}.`);
+}
+
+/** A restify handler that sets `req.body`, or answers 4xx with `{ error }` and ends the chain there. */
+export function readBody(opts: BodyOptions): restify.RequestHandler {
+  const accept = opts.accept ?? ['json'];
+  const required = opts.required ?? true;
+  // Callback style on purpose: restify continues the chain after every async handler, and this one must
+  // be able to stop it.
+  return (req, res, next) => {
+    readRaw(req, opts.maxBytes)
+      .then((raw) => decode(req, raw, opts.maxBytes))
+      .then((bytes) => { req.body = parse(req, bytes, accept, required); next(); })
+      .catch((err: unknown) => {
+        if (!(err instanceof BodyError)) { next(err as Error); return; }
+        // The rest of an oversized body is not read: close the connection after answering.
+        if (err.status === 413) res.setHeader('Connection', 'close');
+        res.send(err.status, opts.errorBody ? opts.errorBody(err.status, err.message) : { error: err.message });
+        next(false);
+      });
+  };
+}
