@@ -61,7 +61,9 @@ function checkScreenshot(input: FieldInput): FieldCheck {
   const files = input.attachments ?? [];
   const image = files.find((a) => a.contentUrl && /^image\//i.test(a.contentType));
   if (image?.contentUrl) {
-    return { ok: true, value: `Attached image: ${image.name ?? 'screenshot'}`, attachment: { name: image.name ?? 'screenshot', contentType: image.contentType, url: image.contentUrl, ...(image.size !== undefined ? { size: image.size } : {}) } };
+    if (image.contentUrl.length > 4000) return { ok: false, reason: "That image's link is too long to keep. Please upload the image itself, or paste a shorter link to it." };
+    const name = (image.name ?? 'screenshot').slice(0, 300) || 'screenshot';
+    return { ok: true, value: `Attached image: ${name}`, attachment: { name, contentType: image.contentType.slice(0, 200), url: image.contentUrl, ...(Number.isSafeInteger(image.size) && (image.size ?? -1) >= 0 ? { size: image.size } : {}) } };
   }
   const link = URL_IN_TEXT.exec(input.text ?? '')?.[0];
   if (link) return { ok: true, value: link.replace(/[.,;!)]+$/, '') };

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { Dialog, DialogReason, ListStyle, type DialogContext, type DialogTurnResult, type FoundChoice } from 'botbuilder-dialogs';
-import type { AttachmentRef } from '../bot/tickets/ticket';
+import { clip, SUBJECT_MAX, type AttachmentRef } from '../bot/tickets/ticket';
 import { answerText } from '../knowledge';
 import type { IntentId, RoutableIntent, Step } from '../rules/schema';
 import type { Entities } from './entities';
@@ -52,6 +52,15 @@ export interface FlowState {
   pending?: Pending;
 }
 
+/**
+ * Names one run of a flow (its ticket's idempotency key). Taken from the activity that started it, so a
+ * turn replayed after a crash opens the same ticket, not a second one.
+ */
+function runIdFor(dc: DialogContext, intent: string): string {
+  const id = dc.context.activity.id;
+  return id ? crypto.createHash('sha256').update(`${id}:${intent}`).digest('base64url').slice(0, 22) : crypto.randomUUID();
+}
+
 /** "Account email" reads "account email" mid-sentence; "IP address" stays. */
 const lowerFirst = (s: string) => (/^[A-Z][A-Z]/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1));
 const STOP = 'Cancel';
@@ -79,7 +88,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const stepId = options.step ?? flow?.entry[options.intent];
     if (!flow || !stepId || !(stepId in flow.steps)) throw new Error(`No entry step for ${options.intent} in flow ${flowId}`);
     const state: FlowState = {
-      flowId, intent: options.intent, stepId, text: options.text ?? '', runId: crypto.randomUUID(),
+      flowId, intent: options.intent, stepId, text: options.text ?? '', runId: runIdFor(dc, options.intent),
       fields: { ...(options.carried?.fields ?? {}) }, attachments: [...(options.carried?.attachments ?? [])],
       ...(options.carried?.from ? { from: options.carried.from } : {}),
       ...(options.carried?.reason ? { reason: options.carried.reason } : {}),
@@ -293,7 +302,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const rows = this.ticketFields(step).map((name) => ({
       name, label: this.rules.field(state.flowId, name)?.label ?? name, value: state.fields[name] ?? '',
     }));
-    return { subject: fill(step.subject, state.fields), department: step.department, rows };
+    // A long value (a 250-character domain) must not make the subject, and so the ticket, impossible.
+    return { subject: clip(fill(step.subject, state.fields), SUBJECT_MAX), department: step.department, rows };
   }
 
   private async summarise(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
@@ -309,7 +319,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const note = [step.note, state.reason ? `Escalated (${state.reason})${state.from ? ` from ${state.from}` : ''}.` : undefined]
       .filter(Boolean).join(' ');
     const ticket = await this.services.tickets.create({
-      idempotencyKey: `${a.conversation.id}:${state.runId}:${state.stepId}`,
+      // Hashed: conversation ids may be 500 characters long.
+      idempotencyKey: crypto.createHash('sha256').update(`${a.conversation.id}:${state.runId}:${state.stepId}`).digest('base64url'),
       department: step.department, subject: spec.subject, intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
       ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments.map((att) => this.withFileId(att)),

@@ -16,7 +16,7 @@ export type RoutableIntent = Exclude<IntentId, 'none'>;
 export const CONTROL_IDS = ['greeting', 'thanks', 'help', 'cancel', 'restart'] as const;
 export type ControlId = (typeof CONTROL_IDS)[number];
 
-const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
+const name = z.string().max(60).regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
 const regexSource = z.string().min(1).refine((s) => {
   try { new RegExp(s, 'iu'); return true; } catch { return false; }
 }, 'not a valid regular expression');
@@ -58,6 +58,11 @@ export const EscalationFileSchema = z.object({
     minutes_per_conversation: z.number().positive().max(240),
     /** Channels that get the Bot Framework handoff.initiate event (hosts with their own agent hub). */
     initiate_event_channels: z.array(z.string().min(1)),
+    /** Channels whose handoff.status events are believed: only an agent hub's, never a customer's client. */
+    status_event_channels: z.array(z.string().min(1)).refine(
+      (list) => !list.some((c) => ['directline', 'webchat', 'msteams'].includes(c)),
+      'directline, webchat and msteams carry what customers send: their handoff.status events cannot be trusted',
+    ).default([]),
   }).strict(),
 }).strict();
 export type EscalationPolicy = z.infer<typeof EscalationFileSchema>;
@@ -98,7 +103,7 @@ export const StepSchema = z.discriminatedUnion('type', [
     type: z.literal('ticket'),
     department: z.string().min(1),
     subject: z.string().min(1).max(120),
-    note: z.string().min(1).optional(),
+    note: z.string().min(1).max(1500).optional(),
     fields: z.array(name),
     /** When the conversation already has an open ticket, add to it instead of opening a second one. */
     reuse_open: z.boolean().optional(),
@@ -123,7 +128,7 @@ export type Flow = z.infer<typeof FlowFileSchema>;
 
 export const TicketPolicySchema = z.object({
   always_include: z.array(name),
-  departments: z.array(z.string().min(1)).min(1),
+  departments: z.array(z.string().min(1).max(60)).min(1),
   confirmation: z.string().min(1),
 }).strict();
 export type TicketPolicy = z.infer<typeof TicketPolicySchema>;

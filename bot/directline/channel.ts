@@ -4,7 +4,8 @@ import type { Logger } from '../logger';
 import type { Db } from '../storage/database';
 import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, LocalDirectLineAdapter } from './adapter';
 import { DirectLineConversationStore, type DirectLineConversation } from './conversationStore';
-import { ActivityStreams } from './streams';
+import { currentTurn, runInTurn, TurnUnit } from '../storage/turnUnit';
+import { ActivityStreams, DEFAULT_STREAM_LIMITS, type StreamLimits } from './streams';
 import { DirectLineTokens } from './tokens';
 
 export interface DirectLineChannelOptions {
@@ -16,6 +17,7 @@ export interface DirectLineChannelOptions {
   onTurnError: (context: TurnContext, error: Error) => Promise<void>;
   /** Injected in tests to expire tokens without waiting. */
   now?: () => number;
+  streamLimits?: Partial<StreamLimits>;
 }
 
 /** What a page may set on an activity it posts; everything else (ids, from, conversation, times) is the channel's. */
@@ -39,7 +41,7 @@ export interface PostedActivity {
  */
 export class DirectLineChannel {
   readonly store: DirectLineConversationStore;
-  readonly streams = new ActivityStreams();
+  readonly streams: ActivityStreams;
   readonly tokens: DirectLineTokens;
   readonly adapter: LocalDirectLineAdapter;
   private readonly queues = new Map<string, Promise<void>>();
@@ -47,7 +49,8 @@ export class DirectLineChannel {
   private readonly run: (context: TurnContext) => Promise<void>;
 
   constructor(opts: DirectLineChannelOptions) {
-    this.store = new DirectLineConversationStore(opts.db);
+    this.store = new DirectLineConversationStore(opts.db, opts.now);
+    this.streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
     this.tokens = new DirectLineTokens(opts.db, opts.now);
     this.log = opts.log;
     this.run = opts.run;
@@ -132,6 +135,15 @@ export class DirectLineChannel {
       this.streams.publish(conversationId, { activities: [out], watermark: this.store.watermark(conversationId) });
       return out;
     }
+    // Inside a turn of this conversation, the reply is stored (and so shown) with the turn's commit.
+    const unit = currentTurn(conversationId);
+    if (unit) {
+      unit.defer(() => {
+        const { activity: stored, watermark } = this.store.append(conversationId, activity);
+        unit.after(() => this.streams.publish(conversationId, { activities: [stored], watermark }));
+      });
+      return { ...activity, id: '' };
+    }
     const { activity: stored, watermark } = this.store.append(conversationId, activity);
     this.streams.publish(conversationId, { activities: [stored], watermark });
     return stored;
@@ -152,12 +164,18 @@ export class DirectLineChannel {
     const conversationId = activity.conversation?.id ?? '';
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
     const turn = previous.then(async () => {
+      const unit = new TurnUnit(conversationId);
       try {
-        await this.adapter.processActivity(activity, this.run);
+        await runInTurn(unit, () => this.adapter.processActivity(activity, this.run));
       } catch (err) {
         this.log.error({ err, conversationId }, 'Direct Line turn failed');
-      } finally {
-        if (activity.id) this.store.done(conversationId, activity.id);
+      }
+      // State, transcript, replies and the done mark in one transaction; the page sees the replies after.
+      try {
+        this.store.commit(conversationId, activity.id, () => unit.apply());
+        unit.published();
+      } catch (err) {
+        this.log.error({ err, conversationId }, 'Direct Line turn could not be saved; it is replayed at the next start');
       }
     });
     this.queues.set(conversationId, turn);

@@ -18,11 +18,11 @@ export function parseWatermark(w: unknown): number {
  * the bot has finished its turn on them, so a crash mid-turn is replayed at the next start.
  */
 export class DirectLineConversationStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   create(id: string, userId: string): { conversation: DirectLineConversation; created: boolean } {
-    const createdAt = new Date().toISOString();
-    const info = this.db.prepare('INSERT OR IGNORE INTO dl_conversations (id, user_id, created_at) VALUES (?, ?, ?)').run(id, userId, createdAt);
+    const createdAt = new Date(this.now()).toISOString();
+    const info = this.db.prepare('INSERT OR IGNORE INTO dl_conversations (id, user_id, created_at, last_active_at) VALUES (?, ?, ?, ?)').run(id, userId, createdAt, createdAt);
     return { conversation: this.get(id) ?? { id, userId, createdAt }, created: info.changes === 1 };
   }
 
@@ -39,6 +39,7 @@ export class DirectLineConversationStore {
       const stored = { ...activity, id: `${conversationId}|${String(seq).padStart(7, '0')}` };
       this.db.prepare('INSERT INTO dl_activities (conversation_id, seq, activity, pending) VALUES (?, ?, ?, ?)')
         .run(conversationId, seq, JSON.stringify(stored), pending ? 1 : 0);
+      this.db.prepare('UPDATE dl_conversations SET last_active_at = ? WHERE id = ?').run(new Date(this.now()).toISOString(), conversationId);
       return { activity: stored, watermark: String(seq) };
     }).immediate();
   }
@@ -56,9 +57,13 @@ export class DirectLineConversationStore {
     return String(r?.seq ?? 0);
   }
 
-  done(conversationId: string, activityId: string): void {
-    const seq = seqOf(conversationId, activityId);
-    if (seq !== undefined) this.db.prepare('UPDATE dl_activities SET pending = 0 WHERE conversation_id = ? AND seq = ?').run(conversationId, seq);
+  /** A turn's writes and its "done" mark (for a stored user activity), in one transaction. */
+  commit(conversationId: string, activityId: string | undefined, writes: () => void): void {
+    this.db.transaction(() => {
+      writes();
+      const seq = activityId ? seqOf(conversationId, activityId) : undefined;
+      if (seq !== undefined) this.db.prepare('UPDATE dl_activities SET pending = 0 WHERE conversation_id = ? AND seq = ?').run(conversationId, seq);
+    }).immediate();
   }
 
   /** User activities the bot never finished a turn on (the process stopped mid-turn), oldest first. */

@@ -8,7 +8,7 @@ const OPEN: HandoffStatus[] = ['waiting', 'active'];
 
 export const HandoffRequestSchema = z.object({
   conversationId: z.string().min(1).max(500),
-  channel: z.string().min(1).max(60),
+  channel: z.string().min(1).max(100),
   reference: z.record(z.string(), z.unknown()),
   intent: z.string().min(1).max(60),
   reason: z.string().min(1).max(60),

@@ -1,5 +1,6 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import type { Db } from './database';
+import { currentTurn } from './turnUnit';
 
 /**
  * Bot Framework Storage on SQLite with optimistic concurrency, as the SDK's MemoryStorage and CosmosDB
@@ -28,7 +29,14 @@ export class SqliteStorage implements Storage {
     return items;
   }
 
+  /** Inside a turn, the write happens with the turn's commit (see TurnUnit); elsewhere at once. */
   async write(changes: StoreItems): Promise<void> {
+    const unit = currentTurn();
+    const copy = JSON.parse(JSON.stringify(changes)) as StoreItems;
+    if (unit) unit.defer(() => this.writeNow(copy)); else this.writeNow(copy);
+  }
+
+  private writeNow(changes: StoreItems): void {
     const now = new Date().toISOString();
     this.db.transaction(() => {
       for (const [key, item] of Object.entries(changes)) {

@@ -2,19 +2,27 @@ import { ActivityTypes, type Activity, type Middleware, type TurnContext } from 
 import { AGENT_TURN_KEY } from '../handoff/agentTurn';
 import type { TranscriptEntry } from '../tickets/ticket';
 import type { Db } from './database';
+import { currentTurn } from './turnUnit';
+
+const STAGED = 'transcript';
 
 export class TranscriptStore {
   constructor(private readonly db: Db) {}
 
+  /** Written with the turn's commit when called inside a turn of that conversation, else at once. */
   append(conversationId: string, entry: TranscriptEntry): void {
-    this.db.prepare('INSERT INTO transcript_entries (conversation_id, role, text, attachments, at) VALUES (?, ?, ?, ?, ?)')
+    const write = () => this.db.prepare('INSERT INTO transcript_entries (conversation_id, role, text, attachments, at) VALUES (?, ?, ?, ?, ?)')
       .run(conversationId, entry.role, entry.text, JSON.stringify(entry.attachments), entry.at);
+    const unit = currentTurn(conversationId);
+    if (unit) unit.defer(write, STAGED, entry); else write();
   }
 
+  /** The transcript so far, including what the current turn has said (a ticket opened mid-turn holds it). */
   list(conversationId: string): TranscriptEntry[] {
-    return this.db.prepare<[string], { role: TranscriptEntry['role']; text: string; attachments: string; at: string }>(
+    const stored = this.db.prepare<[string], { role: TranscriptEntry['role']; text: string; attachments: string; at: string }>(
       'SELECT role, text, attachments, at FROM transcript_entries WHERE conversation_id = ? ORDER BY seq')
       .all(conversationId).map((r) => ({ ...r, attachments: JSON.parse(r.attachments) as TranscriptEntry['attachments'] }));
+    return [...stored, ...(currentTurn(conversationId)?.staged<TranscriptEntry>(STAGED) ?? [])];
   }
 }
 

@@ -19,14 +19,21 @@ export const TranscriptEntrySchema = z.object({
 }).strict();
 export type TranscriptEntry = z.infer<typeof TranscriptEntrySchema>;
 
+export const SUBJECT_MAX = 200;
+
+/** Text cut to `max` characters, with an ellipsis when something was cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
 /** What a dialog hands over to open a ticket; validated before it reaches the store. */
 export const NewTicketSchema = z.object({
   /** Same key, same ticket: a retried turn never opens a second one. */
   idempotencyKey: z.string().min(1).max(300),
   department: z.string().min(1).max(60),
-  subject: z.string().min(1).max(200),
+  subject: z.string().min(1).max(SUBJECT_MAX),
   intent: z.string().min(1).max(60),
-  channel: z.string().min(1).max(60),
+  channel: z.string().min(1).max(100),
   conversationId: z.string().min(1).max(500),
   userId: z.string().min(1).max(500),
   note: z.string().max(2000).optional(),
