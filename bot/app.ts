@@ -1,5 +1,5 @@
 import {
-  CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationState, type TurnContext,
+  ConfigurationBotFrameworkAuthentication, ConversationState, type TurnContext,
   type ConfigurationBotFrameworkAuthenticationOptions, type Middleware,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
@@ -15,10 +15,12 @@ import { SqliteStorage } from './storage/sqliteStorage';
 import { TranscriptRecorder, TranscriptStore } from './storage/transcripts';
 import { SqliteTicketStore } from './tickets/sqliteTicketStore';
 import { TriageBot } from './triageBot';
+import { ChannelAdapter } from './channelAdapter';
 import { TypingIndicator } from './typingIndicator';
 import { DirectLineChannel } from './directline/channel';
 import { LOCAL_SERVICE_URL } from './directline/adapter';
 import { AgentSessions } from './agent/sessions';
+import { SignInThrottle, type SignInLimits } from './agent/signInThrottle';
 import { HandoffGate } from './handoff/gate';
 import { TeamsRetry, type RetryOptions } from './teams/retry';
 import { TeamsShaping } from './teams/shaping';
@@ -26,12 +28,14 @@ import { ProactiveRouter } from './handoff/proactive';
 import { HandoffQueue } from './handoff/queue';
 import { AgentRelay } from './handoff/relay';
 import { HandoffService } from './handoff/service';
+import { PublicAddress } from './web/publicAddress';
+import { Retention } from './storage/retention';
 
 export interface App {
   config: Config;
   brain: Brain;
   db: Db;
-  adapter: CloudAdapter;
+  adapter: ChannelAdapter;
   bot: TriageBot;
   services: TriageServices;
   /** Installed on every adapter that runs this bot (server, terminal chat, tests). */
@@ -44,6 +48,11 @@ export interface App {
   /** Which adapter sends into a conversation later (agents' replies); test adapters register here. */
   proactive: ProactiveRouter;
   agentSessions: AgentSessions;
+  signIns: SignInThrottle;
+  /** Where browsers reach the bot: links and same-origin checks use it, never a request's Host. */
+  address: PublicAddress;
+  /** Deletes idle widget conversations and their files; started by the server, not by tools. */
+  retention: Retention;
   /** Waits for running turns, closes live streams and the database. */
   close(): Promise<void>;
 }
@@ -66,6 +75,10 @@ export interface AppOptions {
   now?: () => number;
   /** Backoff for throttled Teams sends (tests make it instant). */
   teamsRetry?: RetryOptions;
+  /** Bot Framework authentication settings beyond the environment's (tests point the key endpoints at loopback). */
+  authentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions>;
+  /** Failed sign-ins allowed (tests use small numbers). */
+  signInLimits?: SignInLimits;
 }
 
 export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): App {
@@ -80,10 +93,12 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
     MicrosoftAppType: config.MicrosoftAppType,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
+    ...options.authentication,
   } as ConfigurationBotFrameworkAuthenticationOptions);
-  const adapter = new CloudAdapter(auth);
+  const adapter = new ChannelAdapter(auth);
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
-  const relay = new AgentRelay();
+  const agentSessions = new AgentSessions(db, options.now);
+  const relay = new AgentRelay((session) => agentSessions.active(session));
   const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, log);
 
   const services: TriageServices = {
@@ -114,15 +129,17 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
   const directLine = config.DIRECT_LINE_SECRET ? undefined : new DirectLineChannel({
     db, log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
     bot: { id: config.MicrosoftAppId ?? 'kartra-support-bot', name: 'Kartra Support' }, ...(options.now ? { now: options.now } : {}),
+    streamLimits: { total: config.STREAMS_MAX, perAddress: config.STREAMS_PER_ADDRESS },
   });
   if (directLine) proactive.register(LOCAL_SERVICE_URL, directLine.adapter);
 
+  const retention = new Retention(db, config.RETENTION_DAYS, log, options.now);
   const close = async () => {
+    retention.stop();
     relay.close();
     directLine?.close();
     await directLine?.idle();
     db.close();
   };
-  const agentSessions = new AgentSessions(db, options.now);
-  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, close };
+  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), address: new PublicAddress(config.PUBLIC_URL), retention, close };
 }

@@ -1,6 +1,6 @@
 // Entry point for `npm start`: validate configuration and rules, open the store, listen, shut down cleanly.
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { captureConsole, createLogger } from './logger';
 import { RulesError } from '../rules/loader';
 import { createApp } from './app';
 import { createServer } from './server';
@@ -23,9 +23,12 @@ async function main(): Promise<void> {
     if (err instanceof RulesError) { console.error(err.message); process.exit(1); }
     throw err;
   }
+  // From here on, what libraries print goes through the log (start-up errors above are for the operator's eyes).
+  captureConsole(log);
   const server = createServer(app, log);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.host, resolve));
   app.directLine?.resumePending();
+  app.retention.start();
   // The sentiment vocabulary takes ~0.4 s to load and blocks while it does: not on the first customer's
   // message, and not in the way of the first health checks right after start either.
   setTimeout(warmUpSentiment, 3000).unref();

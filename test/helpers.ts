@@ -4,7 +4,7 @@ import type restify from 'restify';
 import { createApp, turnErrorHandler, type App, type AppOptions } from '../bot/app';
 import { createServer } from '../bot/server';
 import { loadConfig } from '../bot/config';
-import { createLogger } from '../bot/logger';
+import { createLogger, type Logger } from '../bot/logger';
 import { loadBrain, type Brain } from '../rules';
 import { tempDir } from './tmp';
 
@@ -17,13 +17,20 @@ export function sharedBrain(): Brain {
   return brain;
 }
 
-export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}): App {
-  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), createLogger('silent'), sharedBrain(), options);
+export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}, log: Logger = createLogger('silent')): App {
+  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), log, sharedBrain(), options);
+}
+
+/** A logger at `level` whose JSON lines are kept in memory, as `npm start` would print them. */
+export function capturingLogger(level = 'info'): { log: Logger; lines: () => string } {
+  let out = '';
+  const log = createLogger(level, { write: (line: string) => { out += line; } });
+  return { log, lines: () => out };
 }
 
 /** The app's real restify server on a free loopback port. */
-export async function listen(app: App): Promise<{ server: restify.Server; url: string }> {
-  const server = createServer(app, createLogger('silent'));
+export async function listen(app: App, log: Logger = createLogger('silent')): Promise<{ server: restify.Server; url: string }> {
+  const server = createServer(app, log);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

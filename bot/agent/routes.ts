@@ -5,10 +5,12 @@ import { projectRoot } from '../../rules/projectRoot';
 import { HandoffError, type HandoffService } from '../handoff/service';
 import type { AgentRelay } from '../handoff/relay';
 import type { Logger } from '../logger';
-import { publicBase } from '../web/origins';
+import { readBody } from '../web/body';
+import type { PublicAddress } from '../web/publicAddress';
 import { StaticAssets } from '../web/staticAssets';
 import { verifySecret } from './secrets';
 import type { AgentSessions } from './sessions';
+import type { SignInThrottle } from './signInThrottle';
 
 const COOKIE = 'kt_agent';
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
@@ -19,7 +21,8 @@ export interface AgentRouteOptions {
   sessions: AgentSessions;
   handoff: HandoffService;
   relay: AgentRelay;
-  publicUrl: string | undefined;
+  address: PublicAddress;
+  signIns: SignInThrottle;
   log: Logger;
 }
 
@@ -43,10 +46,9 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     '/agent/console.js': path.join(web, 'console.js'),
     '/agent/console.css': path.join(web, 'console.css'),
   }, () => security);
-  const body = restify.plugins.bodyParser({ maxBodySize: 16 * 1024, mapParams: false, rejectUnknown: true });
+  const body = readBody({ maxBytes: 16 * 1024, accept: ['json', 'form'], required: false });
   const throttle = restify.plugins.throttle({ burst: 10, rate: 0.5, ip: true });
-  const secure = (req: restify.Request) => publicBase(req, o.publicUrl).startsWith('https:');
-  const sameOrigin = (req: restify.Request) => !req.headers.origin || req.headers.origin === publicBase(req, o.publicUrl);
+  const sameOrigin = (req: restify.Request) => !req.headers.origin || o.address.isOwnOrigin(req.headers.origin);
 
   /** The signed-in agent, or the request is answered (401 for the API, a redirect for pages). */
   const agentOf = (req: restify.Request, res: restify.Response, api: boolean): string | undefined => {
@@ -81,23 +83,37 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   for (const page of ['/agent/login', '/agent/login.js']) server.get(page, async (req, res) => { assets.serve(page, req, res); });
   server.post('/agent/login', throttle, body, async (req, res) => {
     const form = LoginSchema.safeParse(req.body ?? {});
-    const agent = form.success ? o.agents.find((a) => a.name.toLowerCase() === form.data.name.trim().toLowerCase()) : undefined;
+    const name = form.success ? form.data.name.trim() : '';
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = o.signIns.retryAfter(name, address);
+    if (wait > 0) {
+      o.log.warn({ reason: 'throttled' }, 'agent sign-in refused');
+      res.setHeader('Retry-After', String(wait));
+      res.send(429, { error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? 's' : ''}.` });
+      return;
+    }
+    const agent = o.agents.find((a) => a.name.toLowerCase() === name.toLowerCase());
     // Always hash, known name or not, so timing does not tell which names exist.
     const ok = verifySecret(form.success ? form.data.secret : '', agent?.hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') && agent !== undefined;
     if (!sameOrigin(req) || !ok || !agent) {
-      o.log.warn({ ok: false }, 'agent sign-in refused');
+      o.signIns.failed(name, address);
+      o.log.warn({ reason: 'wrong name or secret' }, 'agent sign-in refused');
       res.header('Location', '/agent/login?failed=1');
       res.send(303);
       return;
     }
     const token = o.sessions.create(agent.name);
-    res.header('Set-Cookie', `${COOKIE}=${token}; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=${o.sessions.ttlSeconds}${secure(req) ? '; Secure' : ''}`);
+    res.header('Set-Cookie', `${COOKIE}=${token}; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=${o.sessions.ttlSeconds}${o.address.secure ? '; Secure' : ''}`);
     res.header('Location', '/agent');
     o.log.info({ agent: agent.name }, 'agent signed in');
     res.send(303);
   });
   server.post('/agent/logout', async (req, res) => {
-    o.sessions.destroy(cookie(req));
+    // A cross-site form must not sign an agent out (nor anything else).
+    if (!sameOrigin(req)) { res.send(403, { error: 'Sign out from the console itself.' }); return; }
+    const token = cookie(req);
+    if (token) o.relay.endSession(o.sessions.id(token));
+    o.sessions.destroy(token);
     res.header('Set-Cookie', `${COOKIE}=; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=0`);
     res.header('Location', '/agent/login');
     res.send(303);
@@ -136,6 +152,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   server.post('/agent/api/handoffs/:id/close', body, act((id, agent) => o.handoff.close(id, agent)));
   server.get('/agent/api/events', async (req, res) => {
     const agent = agentOf(req, res, true);
-    if (agent) o.relay.subscribe(agent, res);
+    const token = cookie(req);
+    if (agent && token) o.relay.subscribe(agent, o.sessions.id(token), res);
   });
 }

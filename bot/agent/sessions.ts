@@ -14,6 +14,17 @@ export class AgentSessions {
     return token;
   }
 
+  /** The stored id of a session (its token's hash): what live streams are tied to. */
+  id(token: string): string {
+    return digest(token);
+  }
+
+  /** Whether a session (by id) still exists and has not expired. */
+  active(id: string): boolean {
+    const row = this.db.prepare<[string], { expires_at: number }>('SELECT expires_at FROM agent_sessions WHERE id = ?').get(id);
+    return row !== undefined && row.expires_at > this.now();
+  }
+
   agent(token: string | undefined): string | undefined {
     if (!token) return undefined;
     const row = this.db.prepare<[string], { agent: string; expires_at: number }>('SELECT agent, expires_at FROM agent_sessions WHERE id = ?').get(digest(token));

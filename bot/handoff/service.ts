@@ -20,6 +20,11 @@ export class HandoffError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
+/** The customer's channel did not take a message (unreachable, refused): the agent must know it was not seen. */
+export class DeliveryError extends HandoffError {
+  constructor() { super(502, "Not delivered: the customer's chat could not be reached. Your message is kept; try again."); }
+}
+
 /**
  * Hand-off to a person: queueing the conversation (with what the user is told), the Bot Framework
  * handoff events, relaying both ways while an agent has it, and giving it back to the bot or closing it.
@@ -95,8 +100,16 @@ export class HandoffService {
     return true;
   }
 
-  /** A host's agent hub reports on a hand-off it took over (the Bot Framework handoff.status event). */
+  /**
+   * A host's agent hub reports on a hand-off it took over (the Bot Framework handoff.status event). Only
+   * from channels the policy trusts: on Direct Line or Teams the customer's own client could send it and
+   * take the conversation away from the agents.
+   */
   async onStatus(context: TurnContext): Promise<void> {
+    if (!this.policy().status_event_channels.includes(context.activity.channelId)) {
+      this.log.warn({ channel: context.activity.channelId }, 'handoff.status event ignored: not from a trusted channel');
+      return;
+    }
     const h = this.queue.openFor(context.activity.conversation.id);
     const state = (context.activity.value as { state?: string; message?: string } | undefined)?.state;
     if (!h || !state) return;
@@ -122,6 +135,10 @@ export class HandoffService {
     return { handoff, transcript: this.transcripts.list(handoff.conversationId) };
   }
 
+  /**
+   * Gives the conversation to the agent at once; the customer is told in the background, so a channel
+   * that is slow or unreachable never holds the console (the agent hears if it failed).
+   */
   async claim(id: string, agent: string): Promise<Handoff> {
     const h = this.queue.claim(id, agent);
     if (!h) {
@@ -129,7 +146,10 @@ export class HandoffService {
       throw new HandoffError(now ? 409 : 404, now?.agent ? `${now.agent} has already taken this conversation.` : 'This conversation is no longer waiting.');
     }
     this.relay.publish({ type: 'queue' });
-    await this.toUser(h, agent, `**${escapeMarkdown(agent)}** from the support team has joined the chat.`);
+    void this.toUser(h, agent, `**${escapeMarkdown(agent)}** from the support team has joined the chat.`).catch((err: unknown) => {
+      this.log.warn({ err, handoffId: h.id }, 'could not tell the customer an agent joined');
+      this.relay.publish({ type: 'notice', handoffId: h.id, text: "The customer's chat could not be reached to say you joined. Your replies will show whether they arrive." }, agent);
+    });
     return h;
   }
 
@@ -138,9 +158,12 @@ export class HandoffService {
     await this.toUser(h, agent, `**${escapeMarkdown(agent)}:** ${escapeMarkdown(text)}`);
   }
 
+  /** Best effort and in the background: a typing indicator that cannot be shown is not worth waiting for. */
   async typing(id: string, agent: string): Promise<void> {
     const h = this.mine(id, agent);
-    await this.send(h.reference, async (context) => { await context.sendActivity({ type: ActivityTypes.Typing }); });
+    void this.send(h.reference, async (context) => {
+      await context.sendActivity({ type: ActivityTypes.Typing }).catch(() => undefined);
+    }).catch(() => undefined);
   }
 
   /** The bot takes over again; the ticket gets the transcript so far. */
@@ -148,7 +171,7 @@ export class HandoffService {
     const h = this.mine(id, agent);
     this.queue.end(h.id, 'returned');
     this.relay.publish({ type: 'queue' });
-    await this.toUser(h, agent, `${escapeMarkdown(agent)} has handed you back to the assistant. Ask me anything, or say "talk to a person" to come back to the team.`);
+    await this.tell(h, agent, `${escapeMarkdown(agent)} has handed you back to the assistant. Ask me anything, or say "talk to a person" to come back to the team.`);
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: this.transcripts.list(h.conversationId) });
   }
 
@@ -157,8 +180,18 @@ export class HandoffService {
     const h = this.mine(id, agent);
     this.queue.end(h.id, 'closed');
     this.relay.publish({ type: 'queue' });
-    await this.toUser(h, agent, `${escapeMarkdown(agent)} has closed this conversation.${h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : ''} Thanks for contacting Kartra support!`);
+    await this.tell(h, agent, `${escapeMarkdown(agent)} has closed this conversation.${h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : ''} Thanks for contacting Kartra support!`);
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: this.transcripts.list(h.conversationId) });
+  }
+
+  /** A notice that goes with an action already taken: if it cannot reach the customer, the agent hears so. */
+  private async tell(h: Handoff, agent: string, text: string): Promise<void> {
+    try {
+      await this.toUser(h, agent, text);
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      this.relay.publish({ type: 'notice', handoffId: h.id, text: "Done, but the customer's chat could not be reached to tell them." }, agent);
+    }
   }
 
   private mine(id: string, agent: string): Handoff {
@@ -168,11 +201,28 @@ export class HandoffService {
     return h;
   }
 
+  /**
+   * Sends into the customer's conversation and throws DeliveryError when the channel did not take it. The
+   * send failure is caught inside the turn: left to the adapter, it would go to onTurnError, be logged and
+   * swallowed, and the agent would be told the message was sent.
+   */
   private async toUser(h: Handoff, agent: string, text: string): Promise<void> {
-    await this.send(h.reference, async (context) => {
-      context.turnState.set(AGENT_TURN_KEY, agent);
-      await context.sendActivity(text);
-    });
+    let failed = false;
+    try {
+      await this.send(h.reference, async (context) => {
+        context.turnState.set(AGENT_TURN_KEY, agent);
+        try {
+          await context.sendActivity(text);
+        } catch (err) {
+          failed = true;
+          this.log.warn({ err, handoffId: h.id, channel: h.channel }, 'agent message not delivered');
+        }
+      });
+    } catch (err) {
+      this.log.warn({ err, handoffId: h.id, channel: h.channel }, 'agent message not delivered');
+      failed = true;
+    }
+    if (failed) throw new DeliveryError();
     this.relay.publish({ type: 'message', handoffId: h.id, role: 'agent', text, at: new Date().toISOString() }, agent);
   }
 }

@@ -1,9 +1,10 @@
 import type { Activity } from 'botbuilder';
+import WebSocket from 'ws';
 
 export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean }
 export interface ActivitySet { activities: Partial<Activity>[]; watermark: string }
 
-/** Raw Direct Line calls for protocol tests (the real-client tests use botframework-directlinejs). */
+/** Raw Direct Line calls, as Web Chat makes them: for protocol tests and the reliability suite (the real-client tests use botframework-directlinejs). */
 export class DirectLineSession {
   constructor(readonly url: string, public token: string, readonly conversationId: string, readonly userId: string) {}
 
@@ -44,5 +45,65 @@ export class DirectLineSession {
   /** The bot's message texts after a watermark. */
   async botTexts(watermark = ''): Promise<string[]> {
     return (await this.since(watermark)).activities.filter((a) => a.from?.role === 'bot' && a.type === 'message').map((a) => a.text ?? '');
+  }
+
+  /**
+   * Polls until the bot has sent a message after `watermark`: a turn's replies are stored together, so
+   * they arrive together. Resolves with the new activities and watermark; rejects after `timeoutMs`.
+   */
+  async replies(watermark: string, timeoutMs = 10_000): Promise<ActivitySet> {
+    const deadline = Date.now() + timeoutMs;
+    let seen: ActivitySet = { activities: [], watermark };
+    for (;;) {
+      const next = await this.since(seen.watermark);
+      seen = { activities: [...seen.activities, ...next.activities], watermark: next.watermark };
+      if (seen.activities.some((a) => a.from?.role === 'bot' && a.type === 'message')) return seen;
+      if (Date.now() > deadline) throw new Error(`no reply from the bot within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** The conversation's WebSocket stream, as Web Chat holds it: every activity pushed, in order. */
+export class ActivityStream {
+  readonly activities: Partial<Activity>[] = [];
+  private waiters: Array<() => void> = [];
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      if (data.length === 0) return;
+      this.activities.push(...(JSON.parse(data.toString()) as ActivitySet).activities);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    ws.on('close', () => { for (const wake of this.waiters.splice(0)) wake(); });
+  }
+
+  static open(streamUrl: string): Promise<ActivityStream> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(streamUrl);
+      ws.once('open', () => resolve(new ActivityStream(ws)));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`stream refused: ${res.statusCode}`)));
+    });
+  }
+
+  /** Resolves with the bot's messages after position `from`, once there is one; rejects after `timeoutMs`. */
+  async botReplies(from: number, timeoutMs = 10_000): Promise<Partial<Activity>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const replies = this.activities.slice(from).filter((a) => a.type === 'message' && a.from?.role === 'bot');
+      if (replies.length > 0) return replies;
+      if (this.ws.readyState !== WebSocket.OPEN) throw new Error('the stream closed');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no reply from the bot within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+      });
+    }
+  }
+
+  close(): void {
+    this.ws.close();
   }
 }

@@ -9,10 +9,10 @@ import { Conversation, render, testApp } from '../helpers';
 function agentStream(app: ReturnType<typeof testApp>, agent: string) {
   const events: AgentEvent[] = [];
   const res = {
-    writeHead: () => res, on: () => res, end: () => undefined,
+    writableLength: 0, writeHead: () => res, on: () => res, end: () => undefined, destroy: () => undefined,
     write: (chunk: string) => { const m = /^data: (.*)\n\n$/s.exec(chunk); if (m?.[1]) events.push(JSON.parse(m[1]) as AgentEvent); return true; },
   };
-  app.relay.subscribe(agent, res as unknown as ServerResponse);
+  app.relay.subscribe(agent, `session-${agent}`, res as unknown as ServerResponse);
   return events;
 }
 
@@ -162,12 +162,24 @@ describe('hand-off to a person', () => {
     expect(await d.say('my IP is blocked')).toMatch(/username/);
   });
 
-  it('handles handoff.status from a host agent hub', async () => {
-    const c = new Conversation(app);
-    await completeHandoff(c, await c.say('talk to a human'));
-    await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'accepted' } });
-    expect(openFor(c)).toMatchObject({ status: 'active', agent: 'external hub' });
-    expect(await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'completed' } })).toEqual([expect.stringMatching(/back with the assistant/)]);
-    expect(openFor(c)).toBeUndefined();
+  it('handles handoff.status from a channel the policy trusts (an agent hub), and ignores it from any other', async () => {
+    const policy = app.brain.rules.escalation.handoff;
+    const trusted = policy.status_event_channels;
+    policy.status_event_channels = ['omnichannel'];
+    try {
+      const forged = new Conversation(app);
+      await completeHandoff(forged, await forged.say('talk to a human'));
+      await forged.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'completed' } });
+      expect(openFor(forged)).toMatchObject({ status: 'waiting' });
+
+      const c = new Conversation(app, { channelId: 'omnichannel' });
+      await completeHandoff(c, await c.say('talk to a human'));
+      await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'accepted' } });
+      expect(openFor(c)).toMatchObject({ status: 'active', agent: 'external hub' });
+      expect(await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'completed' } })).toEqual([expect.stringMatching(/back with the assistant/)]);
+      expect(openFor(c)).toBeUndefined();
+    } finally {
+      policy.status_event_channels = trusted;
+    }
   });
 });

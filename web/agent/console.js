@@ -108,17 +108,41 @@
   $('claim').onclick = () => act('claim');
   $('hand-back').onclick = () => act('return');
   $('close').onclick = () => act('close');
+  /**
+   * Sends a reply. A delivered one comes back on the event stream and joins the transcript from there; one
+   * the customer's chat did not take stays in the transcript marked "Not delivered", with a button to retry.
+   * @param {string} id @param {string} text @returns {Promise<boolean>}
+   */
+  async function send(id, text) {
+    try {
+      await call('/agent/api/handoffs/' + encodeURIComponent(id) + '/messages', { text: text });
+      return true;
+    } catch (err) {
+      if (id !== current) return false;
+      const li = document.createElement('li');
+      li.className = 'agent failed';
+      const who = document.createElement('small');
+      who.textContent = 'Not delivered · ' + /** @type {Error} */ (err).message;
+      const body = document.createElement('span');
+      body.textContent = text;
+      const retry = document.createElement('button');
+      retry.type = 'button';
+      retry.textContent = 'Retry';
+      retry.onclick = async () => { li.remove(); await send(id, text); };
+      li.append(who, body, retry);
+      $('transcript').appendChild(li);
+      li.scrollIntoView({ block: 'end' });
+      return false;
+    }
+  }
+
   /** @type {HTMLFormElement} */ ($('reply')).onsubmit = async (e) => {
     e.preventDefault();
     const input = /** @type {HTMLInputElement} */ ($('text'));
     const text = input.value.trim();
     if (!text || !current) return;
-    try {
-      await call('/agent/api/handoffs/' + encodeURIComponent(current) + '/messages', { text: text });
-      input.value = '';
-    } catch (err) {
-      $('notice').textContent = /** @type {Error} */ (err).message;
-    }
+    input.value = '';
+    await send(current, text);
   };
   $('text').oninput = () => {
     // Typing shows in the customer's chat; at most every 3 seconds.
@@ -132,6 +156,7 @@
     const e = JSON.parse(m.data);
     if (e.type === 'queue') loadQueue().catch(() => undefined);
     if (e.type === 'message' && e.handoffId === current) addLine(e);
+    if (e.type === 'notice' && e.handoffId === current) $('notice').textContent = e.text;
     if (e.type === 'typing' && e.handoffId === current) {
       $('typing').hidden = false;
       clearTimeout(typingTimer);

@@ -1,0 +1,125 @@
+// The agent console under failure and attack: channels that cannot be reached, sign-out, guessing, forged
+// hand-off events.
+import type { Activity } from 'botbuilder';
+import type restify from 'restify';
+import { hashSecret } from '../../bot/agent/secrets';
+import { DirectLineSession } from '../directline/session';
+import { finishTicket } from '../dialogs/complete';
+import { Conversation, listen, tempDir, testApp } from '../helpers';
+
+const AGENTS = `Maria=${hashSecret('maria-secret-1')},Tom=${hashSecret('tom-secret-22')}`;
+
+function consoleClient(url: string) {
+  const signIn = async (name: string, secret: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ name, secret }).toString() });
+    return { status: res.status, cookie: /kt_agent=([\w-]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] };
+  };
+  const as = (cookie: string | undefined, extra: RequestInit = {}): RequestInit => ({
+    redirect: 'manual', ...extra,
+    headers: { ...(cookie ? { cookie: `kt_agent=${cookie}` } : {}), ...(extra.body ? { 'content-type': 'application/json' } : {}), ...(extra.headers ?? {}) },
+  });
+  return { signIn, as };
+}
+
+describe('agent console when the customer cannot be reached', () => {
+  const app = testApp(tempDir(), { AGENTS });
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => ({ server, url } = await listen(app)));
+  afterAll(async () => { server.close(); await app.close(); });
+
+  /** A customer on a channel whose connector fails every send once the hand-off is queued (as an unreachable serviceUrl does). */
+  async function unreachableCustomer(mode: 'fails' | 'hangs') {
+    const c = new Conversation(app, { channelId: 'emulator' });
+    await c.say('I want to talk to a person');
+    await c.say('Nothing works since this morning');
+    await finishTicket(c, 'jane@example.com', 'AB12CD');
+    const h = app.handoff.list().find((x) => x.conversationId === c.id);
+    c.adapter.sendActivities = mode === 'fails'
+      ? async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { statusCode: 502 }) }
+      : () => new Promise(() => undefined);
+    return { c, id: h?.id ?? '' };
+  }
+
+  it('does not hold the claim while the channel hangs, and says "not delivered" for a reply that failed', async () => {
+    const { signIn, as } = consoleClient(url);
+    const { cookie } = await signIn('Maria', 'maria-secret-1');
+    const hanging = await unreachableCustomer('hangs');
+    // Would never answer if the claim waited for the customer's channel.
+    expect((await fetch(`${url}/agent/api/handoffs/${hanging.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
+
+    const failing = await unreachableCustomer('fails');
+    expect((await fetch(`${url}/agent/api/handoffs/${failing.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
+    const said = await fetch(`${url}/agent/api/handoffs/${failing.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Hello, can you see this?' }) }));
+    expect(said.status).toBe(502);
+    expect(((await said.json()) as { error: string }).error).toMatch(/^Not delivered/);
+    // Not in the transcript: the customer never saw it.
+    expect(app.services.transcripts.list(failing.c.id).map((e) => e.text).join('\n')).not.toContain('can you see this');
+  });
+});
+
+describe('agent sign-in and sign-out', () => {
+  const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perAddress: 6, windowMs: 15 * 60_000, maxKeys: 100 } });
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => ({ server, url } = await listen(app)));
+  afterAll(async () => { server.close(); await app.close(); });
+
+  it('signing out ends that session\'s live event stream at once, and needs the console\'s own origin', async () => {
+    const { signIn, as } = consoleClient(url);
+    const { cookie } = await signIn('Maria', 'maria-secret-1');
+    const events = await fetch(`${url}/agent/api/events`, as(cookie));
+    expect(events.status).toBe(200);
+    const reader = events.body!.getReader();
+    await reader.read(); // the retry line
+
+    const crossSite = await fetch(`${url}/agent/logout`, as(cookie, { method: 'POST', headers: { origin: 'https://evil.example' } }));
+    expect(crossSite.status).toBe(403);
+    expect((await fetch(`${url}/agent/api/me`, as(cookie))).status).toBe(200);
+
+    expect((await fetch(`${url}/agent/logout`, as(cookie, { method: 'POST' }))).status).toBe(303);
+    // The stream ends (the test's timeout would catch a stream left open).
+    let ended = false;
+    while (!ended) ended = (await reader.read().catch(() => ({ done: true }))).done;
+    expect((await fetch(`${url}/agent/api/events`, as(cookie))).status).toBe(401);
+  });
+
+  it('stops guessing one account\'s secret, even the right secret after too many failures', async () => {
+    const { signIn } = consoleClient(url);
+    for (let i = 0; i < 3; i++) expect((await signIn('Tom', `guess-${i}`)).cookie).toBeUndefined();
+    const blocked = await signIn('tom', 'tom-secret-22');
+    expect(blocked.status).toBe(429);
+    expect(blocked.cookie).toBeUndefined();
+  });
+
+  it('stops one address trying many names', async () => {
+    const { signIn } = consoleClient(url);
+    // Tom's 3 failures above count for this address too; three more names reach its limit of 6.
+    for (const name of ['Ann', 'Bob', 'Cy']) expect((await signIn(name, 'whatever')).status).toBe(303);
+    expect((await signIn('Maria', 'maria-secret-1')).status).toBe(429);
+  });
+});
+
+describe('forged hand-off events', () => {
+  const app = testApp(tempDir(), { AGENTS });
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => ({ server, url } = await listen(app)));
+  afterAll(async () => { server.close(); await app.close(); });
+
+  it('a widget customer posting handoff.status cannot take the conversation away from the agents', async () => {
+    const s = await DirectLineSession.start(url);
+    for (const text of ['I need to talk to a person', 'My domain stopped working', 'jane@example.com', 'AB12CD', 'Open the ticket']) {
+      await s.post({ type: 'message', text });
+      await app.directLine!.idle();
+    }
+    const open = () => app.handoff.list().find((h) => h.conversationId === s.conversationId);
+    expect(open()?.status).toBe('waiting');
+    for (const state of ['accepted', 'completed', 'failed']) {
+      await s.post({ type: 'event', name: 'handoff.status', value: { state } } as Partial<Activity> as Record<string, unknown>);
+      await app.directLine!.idle();
+    }
+    expect(open()).toMatchObject({ status: 'waiting' });
+    expect(open()?.agent).toBeUndefined();
+  });
+});
