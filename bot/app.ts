@@ -21,6 +21,8 @@ import { DirectLineChannel } from './directline/channel';
 import { LOCAL_SERVICE_URL } from './directline/adapter';
 import { AgentSessions } from './agent/sessions';
 import { SignInThrottle, type SignInLimits } from './agent/signInThrottle';
+import { DeviceCookies } from './agent/deviceCookies';
+import { secretSetting } from './storage/settings';
 import { HandoffGate } from './handoff/gate';
 import { TeamsRetry, type RetryOptions } from './teams/retry';
 import { TeamsShaping } from './teams/shaping';
@@ -49,6 +51,7 @@ export interface App {
   proactive: ProactiveRouter;
   agentSessions: AgentSessions;
   signIns: SignInThrottle;
+  devices: DeviceCookies;
   /** Where browsers reach the bot: links and same-origin checks use it, never a request's Host. */
   address: PublicAddress;
   /** Deletes idle widget conversations and their files; started by the server, not by tools. */
@@ -77,6 +80,8 @@ export interface AppOptions {
   teamsRetry?: RetryOptions;
   /** Bot Framework authentication settings beyond the environment's (tests point the key endpoints at loopback). */
   authentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions>;
+  /** How long an agent's message may take to reach the customer's channel before it counts as not delivered. */
+  deliveryTimeoutMs?: number;
   /** Failed sign-ins allowed (tests use small numbers). */
   signInLimits?: SignInLimits;
 }
@@ -99,7 +104,7 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
   const agentSessions = new AgentSessions(db, options.now);
   const relay = new AgentRelay((session) => agentSessions.active(session));
-  const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, log);
+  const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, log, options.deliveryTimeoutMs);
 
   const services: TriageServices = {
     brain,
@@ -141,5 +146,5 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     await directLine?.idle();
     db.close();
   };
-  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), address: new PublicAddress(config.PUBLIC_URL), retention, close };
+  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(secretSetting(db, 'agent_device_key')), address: new PublicAddress(config.PUBLIC_URL), retention, close };
 }

@@ -1,40 +1,19 @@
-import type { Activity } from 'botbuilder';
 import restify from 'restify';
-import { z } from 'zod';
 import { mountAgentConsole } from './agent/routes';
 import type { App } from './app';
 import { mountDirectLine } from './directline/routes';
 import { UploadQuota } from './directline/uploadQuota';
 import type { Logger } from './logger';
+import { mountMessages } from './messagesRoute';
 import { AzureDirectLine } from './web/azureDirectLine';
 import { OriginPolicy } from './web/origins';
-import { readBody } from './web/body';
-import { reasons } from './web/reasons';
 import { mountWidget } from './web/widgetRoutes';
 
-// The minimum an activity needs before the SDK sees it; the SDK checks the rest (and the JWT).
-export const InboundActivitySchema = z.looseObject({
-  type: z.string().min(1).max(100),
-  id: z.string().max(500).optional(),
-  channelId: z.string().min(1).max(100).optional(),
-  serviceUrl: z.string().max(2000).optional(),
-  text: z.string().max(100_000, 'text is longer than 100,000 characters').optional(),
-  conversation: z.looseObject({ id: z.string().min(1).max(500) }).optional(),
-  from: z.looseObject({ id: z.string().min(1).max(500) }).optional(),
-});
-
-/** As the SDK's own request handling does: the wire's timestamp strings become Dates, the raw ones are kept. */
-function withDates(body: z.infer<typeof InboundActivitySchema>): Activity {
-  const a = { ...body } as Record<string, unknown>;
-  for (const [key, raw] of [['timestamp', 'rawTimestamp'], ['localTimestamp', 'rawLocalTimestamp'], ['expiration', 'rawExpiration']] as const) {
-    if (typeof a[key] === 'string') { a[raw] = a[key]; a[key] = new Date(a[key]); }
-  }
-  return a as unknown as Activity;
-}
-
-const MAX_BODY_BYTES = 512 * 1024;
-/** Uploads read into memory at once (each up to UPLOAD_MAX_BYTES × 5 files). */
-const UPLOADS_AT_ONCE = 8;
+/** Uploads read into memory at once (each up to UPLOAD_MAX_BYTES × 5 files), in all and from one address. */
+const UPLOADS_AT_ONCE = 32;
+const UPLOADS_AT_ONCE_PER_ADDRESS = 2;
+/** Bytes one address may upload in an hour: filling the store takes many addresses, not one. */
+const UPLOAD_BYTES_PER_ADDRESS_HOUR = 100 * 1024 * 1024;
 
 export function createServer(app: App, log: Logger): restify.Server {
   // restify's own lines (e.g. one per throttled request) only from warn up, in the same JSON log. The cast:
@@ -42,8 +21,10 @@ export function createServer(app: App, log: Logger): restify.Server {
   const restifyLog = log.child({ component: 'restify' }, { level: 'warn' }) as unknown as restify.ServerOptions['log'];
   const server = restify.createServer({ name: 'kartra-triage-bot', handleUncaughtExceptions: false, log: restifyLog });
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  // Bodies are read per route: the Direct Line upload reads its multipart body as a stream.
-  const json = readBody({ maxBytes: MAX_BODY_BYTES });
+  // Slow clients are not held for Node's default five minutes: headers within 20 s, a whole request
+  // within two minutes (a 25 MB upload on a slow line); a body that stalls is cut sooner (readBody).
+  server.server.headersTimeout = 20_000;
+  server.server.requestTimeout = 120_000;
 
   server.on('after', (req: restify.Request, res: restify.Response) => {
     log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - req.time() }, 'request');
@@ -57,21 +38,7 @@ export function createServer(app: App, log: Logger): restify.Server {
     res.send(200, { status: 'ok' });
   });
 
-  server.post('/api/messages', json, async (req, res) => {
-    const body = InboundActivitySchema.safeParse(req.body);
-    if (!body.success) {
-      res.send(400, { error: 'invalid activity', details: reasons(body.error) });
-      return;
-    }
-    const activity = withDates(body.data);
-    const result = await app.adapter.handle(activity, String(req.headers.authorization ?? ''), (context) => app.bot.run(context));
-    if (!result.ok) {
-      log.warn({ reason: result.reason, channel: activity.channelId }, 'unauthenticated request refused');
-      res.send(401, { error: 'Unauthorized: a valid Bot Framework token is required.' });
-      return;
-    }
-    res.send(result.status, result.body);
-  });
+  mountMessages(server, app, log);
 
   const { config } = app;
   server.server.on('listening', () => app.address.listening(server.server.address()));
@@ -82,6 +49,7 @@ export function createServer(app: App, log: Logger): restify.Server {
       uploads: new UploadQuota(app.services.files, {
         conversationFiles: config.UPLOAD_CONVERSATION_MAX_FILES, conversationBytes: config.UPLOAD_CONVERSATION_MAX_BYTES,
         totalFiles: config.UPLOAD_TOTAL_MAX_FILES, totalBytes: config.UPLOAD_TOTAL_MAX_BYTES, concurrent: UPLOADS_AT_ONCE,
+        concurrentPerAddress: UPLOADS_AT_ONCE_PER_ADDRESS, bytesPerAddressHour: UPLOAD_BYTES_PER_ADDRESS_HOUR,
       }),
     });
   }
@@ -89,6 +57,6 @@ export function createServer(app: App, log: Logger): restify.Server {
     channel: app.directLine, origins, address: app.address, log, tokensPerSecond: config.WIDGET_TOKENS_PER_SECOND, azureEndpoint: config.DIRECT_LINE_ENDPOINT,
     azure: config.DIRECT_LINE_SECRET ? new AzureDirectLine(config.DIRECT_LINE_ENDPOINT, config.DIRECT_LINE_SECRET) : undefined,
   });
-  mountAgentConsole(server, { agents: config.AGENTS, sessions: app.agentSessions, signIns: app.signIns, handoff: app.handoff, relay: app.relay, address: app.address, log });
+  mountAgentConsole(server, { agents: config.AGENTS, sessions: app.agentSessions, signIns: app.signIns, devices: app.devices, handoff: app.handoff, relay: app.relay, address: app.address, log });
   return server;
 }

@@ -65,8 +65,9 @@ function checkScreenshot(input: FieldInput): FieldCheck {
     const name = (image.name ?? 'screenshot').slice(0, 300) || 'screenshot';
     return { ok: true, value: `Attached image: ${name}`, attachment: { name, contentType: image.contentType.slice(0, 200), url: image.contentUrl, ...(Number.isSafeInteger(image.size) && (image.size ?? -1) >= 0 ? { size: image.size } : {}) } };
   }
-  const link = URL_IN_TEXT.exec(input.text ?? '')?.[0];
-  if (link) return { ok: true, value: link.replace(/[.,;!)]+$/, '') };
+  const link = URL_IN_TEXT.exec(input.text ?? '')?.[0]?.replace(/[.,;!)]+$/, '');
+  if (link && link.length > MAX_LENGTH.screenshot) return { ok: false, reason: `That link is ${link.length.toLocaleString('en')} characters long; please paste a shorter one (a Loom or TechSmith Capture share link), or upload the image.` };
+  if (link) return { ok: true, value: link };
   const other = files.find((a) => a.contentUrl);
   if (other) return { ok: false, reason: `That file is ${other.contentType}, not an image. Please upload a screenshot (PNG, JPG…) or paste a link to it.` };
   return { ok: false, reason: 'I need the screenshot itself: upload the image here, or paste a link to it (a Loom or TechSmith Capture link works).' };

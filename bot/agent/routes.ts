@@ -11,6 +11,7 @@ import { StaticAssets } from '../web/staticAssets';
 import { verifySecret } from './secrets';
 import type { AgentSessions } from './sessions';
 import type { SignInThrottle } from './signInThrottle';
+import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
 
 const COOKIE = 'kt_agent';
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
@@ -23,11 +24,12 @@ export interface AgentRouteOptions {
   relay: AgentRelay;
   address: PublicAddress;
   signIns: SignInThrottle;
+  devices: DeviceCookies;
   log: Logger;
 }
 
-function cookie(req: restify.Request): string | undefined {
-  const m = new RegExp(`(?:^|;\\s*)${COOKIE}=([\\w-]+)`).exec(req.headers.cookie ?? '');
+function cookie(req: restify.Request, name = COOKIE): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${name}=([\\w.-]+)`).exec(req.headers.cookie ?? '');
   return m?.[1];
 }
 
@@ -84,8 +86,8 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   server.post('/agent/login', throttle, body, async (req, res) => {
     const form = LoginSchema.safeParse(req.body ?? {});
     const name = form.success ? form.data.name.trim() : '';
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const wait = o.signIns.retryAfter(name, address);
+    const attempt = { account: name, address: req.socket.remoteAddress ?? 'unknown', device: o.devices.verify(cookie(req, DEVICE_COOKIE), name) };
+    const wait = o.signIns.retryAfter(attempt);
     if (wait > 0) {
       o.log.warn({ reason: 'throttled' }, 'agent sign-in refused');
       res.setHeader('Retry-After', String(wait));
@@ -96,14 +98,19 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     // Always hash, known name or not, so timing does not tell which names exist.
     const ok = verifySecret(form.success ? form.data.secret : '', agent?.hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') && agent !== undefined;
     if (!sameOrigin(req) || !ok || !agent) {
-      o.signIns.failed(name, address);
+      o.signIns.failed(attempt);
       o.log.warn({ reason: 'wrong name or secret' }, 'agent sign-in refused');
       res.header('Location', '/agent/login?failed=1');
       res.send(303);
       return;
     }
     const token = o.sessions.create(agent.name);
-    res.header('Set-Cookie', `${COOKIE}=${token}; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=${o.sessions.ttlSeconds}${o.address.secure ? '; Secure' : ''}`);
+    const secure = o.address.secure ? '; Secure' : '';
+    res.setHeader('Set-Cookie', [
+      `${COOKIE}=${token}; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=${o.sessions.ttlSeconds}${secure}`,
+      // This browser is now known for this agent: failed attempts from it no longer count against the account.
+      `${DEVICE_COOKIE}=${o.devices.issue(agent.name)}; Path=/agent/login; HttpOnly; SameSite=Strict; Max-Age=${DEVICE_COOKIE_DAYS * 86400}${secure}`,
+    ]);
     res.header('Location', '/agent');
     o.log.info({ agent: agent.name }, 'agent signed in');
     res.send(303);

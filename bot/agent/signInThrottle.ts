@@ -1,36 +1,44 @@
 export interface SignInLimits {
-  /** Failed sign-ins allowed per account name, and per client address, within one window. */
+  /** Failed sign-ins allowed per account name (from browsers it does not know), per known browser, and per client address, within one window. */
   perAccount: number;
+  perDevice: number;
   perAddress: number;
   windowMs: number;
-  /** Names and addresses remembered at most (a flood of made-up names must not grow memory). */
+  /** Names, browsers and addresses remembered at most (a flood of made-up names must not grow memory). */
   maxKeys: number;
 }
 
-export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000, maxKeys: 10_000 };
+export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perAccount: 5, perDevice: 5, perAddress: 20, windowMs: 15 * 60_000, maxKeys: 10_000 };
+
+/** One sign-in attempt: the name tried, where from, and the known-device id its browser proved, if any. */
+export interface Attempt { account: string; address: string; device?: string }
 
 interface Window { failures: number; resetAt: number }
 
 /**
- * Failed sign-ins, counted per account (guessing one agent's secret from many addresses) and per address
- * (trying many names from one place). Past either limit, sign-in is refused until the window ends, even
- * with the right secret, so the limit cannot be probed. Unknown names are counted like real ones.
+ * Failed sign-ins, counted per address (trying many names from one place) and either per known browser
+ * or, for browsers the account does not know, per account (guessing one agent's secret from many
+ * places). Past a limit, sign-in is refused until the window ends, even with the right secret, so the
+ * limit cannot be probed. Unknown names are counted like real ones.
  */
 export class SignInThrottle {
   private readonly windows = new Map<string, Window>();
 
   constructor(private readonly now: () => number = Date.now, private readonly limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS) {}
 
-  /** Seconds until sign-in may be tried again for this account from this address; 0 when it may now. */
-  retryAfter(account: string, address: string): number {
+  /** Seconds until this attempt may be made; 0 when it may be made now. */
+  retryAfter(a: Attempt): number {
     const t = this.now();
-    const waits = [this.wait(`a:${account.toLowerCase()}`, this.limits.perAccount, t), this.wait(`ip:${address}`, this.limits.perAddress, t)];
-    return Math.max(...waits);
+    return Math.max(...this.keys(a).map(([key, limit]) => this.wait(key, limit, t)));
   }
 
-  failed(account: string, address: string): void {
-    this.count(`a:${account.toLowerCase()}`);
-    this.count(`ip:${address}`);
+  failed(a: Attempt): void {
+    for (const [key] of this.keys(a)) this.count(key);
+  }
+
+  private keys(a: Attempt): Array<[string, number]> {
+    const who: [string, number] = a.device ? [`d:${a.device}`, this.limits.perDevice] : [`a:${a.account.toLowerCase()}`, this.limits.perAccount];
+    return [who, [`ip:${a.address}`, this.limits.perAddress]];
   }
 
   private wait(key: string, limit: number, t: number): number {

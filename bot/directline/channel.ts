@@ -35,6 +35,14 @@ export interface PostedActivity {
   from?: { name?: string };
 }
 
+/** What one conversation may store of what its page posts (the bot's own replies are always stored). */
+export const CONVERSATION_MAX_ACTIVITIES = 5000;
+export const CONVERSATION_MAX_BYTES = 10 * 1024 * 1024;
+
+export class ConversationFullError extends Error {
+  constructor() { super('This conversation is full. Please start a new one (the ↺ button) to go on.'); }
+}
+
 /**
  * The local Direct Line channel: conversations, their persisted history, live streams and the bot turns.
  * Turns run one at a time per conversation, in the order the user's activities arrived.
@@ -88,6 +96,7 @@ export class DirectLineChannel {
    * clientActivityID, which Web Chat waits for) and queues the bot's turn on it.
    */
   post(conversation: DirectLineConversation, posted: PostedActivity): Partial<Activity> {
+    if (this.isFull(conversation)) throw new ConversationFullError();
     const { from, ...fields } = posted;
     const activity: Partial<Activity> = {
       ...fields,
@@ -102,6 +111,10 @@ export class DirectLineChannel {
     this.streams.publish(conversation.id, { activities: [stored], watermark });
     this.enqueue(stored);
     return stored;
+  }
+
+  isFull(conversation: DirectLineConversation): boolean {
+    return conversation.activities >= CONVERSATION_MAX_ACTIVITIES || conversation.bytes >= CONVERSATION_MAX_BYTES;
   }
 
   /** A message from the channel itself (not a bot turn), e.g. why an upload was refused. */

@@ -10,7 +10,7 @@ import type { OriginPolicy } from '../web/origins';
 import type { PublicAddress } from '../web/publicAddress';
 import { readBody } from '../web/body';
 import { reasons } from '../web/reasons';
-import type { DirectLineChannel, PostedActivity } from './channel';
+import { ConversationFullError, type DirectLineChannel, type PostedActivity } from './channel';
 import { parseWatermark, type DirectLineConversation } from './conversationStore';
 import { bearer, type TokenClaims } from './tokens';
 import { checkFile, readUpload, UploadError } from './upload';
@@ -35,7 +35,7 @@ const AttachmentSchema = z.object({
 /** What a page may post; ids, conversation, times and the sender's id are set by the channel. */
 const PostedActivitySchema = z.object({
   type: z.enum(['message', 'typing', 'event'], { error: 'type must be "message", "typing" or "event"' }),
-  text: z.string().max(100_000, 'text is longer than 100,000 characters').optional(),
+  text: z.string().max(20_000, 'text is longer than 20,000 characters').optional(),
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
   locale: z.string().max(35).optional(),
   localTimezone: z.string().max(100).optional(),
@@ -117,7 +117,8 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     if (!conversation) fail(res, 404, 'ConversationNotFound', 'No such conversation: start it with POST /conversations first.');
     return conversation;
   };
-  const json = readBody({ maxBytes: 512 * 1024, required: false, errorBody: (status, message) => ({ error: { code: status === 413 ? 'MessageSizeTooBig' : 'BadArgument', message } }) });
+  // A posted activity is a message, a card's submit or an event: 64 KB is far more than any needs.
+  const json = readBody({ maxBytes: 64 * 1024, required: false, errorBody: (status, message) => ({ error: { code: status === 413 ? 'MessageSizeTooBig' : 'BadArgument', message } }) });
 
   server.opts(`${DIRECT_LINE_PATH}/*`, async (req, res) => {
     if (!origins.apply(req, res)) { res.send(403); return; }
@@ -160,7 +161,12 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     if (!conversation) return;
     const body = PostedActivitySchema.safeParse(req.body);
     if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
-    res.send(200, { id: channel.post(conversation, pick(body.data)).id });
+    try {
+      res.send(200, { id: channel.post(conversation, pick(body.data)).id });
+    } catch (err) {
+      if (!(err instanceof ConversationFullError)) throw err;
+      fail(res, 413, 'ConversationFull', err.message);
+    }
   });
 
   server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/upload`, async (req, res) => {
@@ -174,9 +180,11 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       res.setHeader('Connection', 'close');
       fail(res, status, code, reason);
     };
+    if (channel.isFull(conversation)) { fail(res, 413, 'ConversationFull', new ConversationFullError().message); return; }
     const room = o.uploads.check(conversation.id, 0, 0);
     if (!room.ok) { refuse(room.status, room.reason, 'QuotaExceeded'); return; }
-    const slot = o.uploads.begin(conversation.id);
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const slot = o.uploads.begin(conversation.id, address);
     if (!slot.ok) { refuse(slot.status, slot.reason, 'TooManyRequests'); return; }
     let upload;
     try {
@@ -198,6 +206,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     }
     const quota = o.uploads.check(conversation.id, accepted.length, accepted.reduce((n, f) => n + f.data.length, 0));
     if (!quota.ok) { refuse(quota.status, quota.reason, 'QuotaExceeded'); return; }
+    o.uploads.stored(address, accepted.reduce((n, f) => n + f.data.length, 0));
     const base = o.address.base;
     const attachments = accepted.map((f) => {
       const stored = files.save({ conversationId: conversation.id, name: f.name, contentType: f.type, data: f.data });
@@ -241,7 +250,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       const admission = channel.streams.admit((socket as Partial<Socket>).remoteAddress ?? 'unknown', socket);
       if (!admission.ok) { refuse(admission.status, admission.reason); return; }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        channel.streams.attach(target.conversationId, ws, channel.store.since(target.conversationId, parseWatermark(target.watermark)));
+        channel.streams.attach(target.conversationId, ws, parseWatermark(target.watermark), (w) => channel.store.since(target.conversationId, w));
       });
     } catch (err) {
       o.log.error({ err }, 'stream upgrade failed');

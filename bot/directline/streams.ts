@@ -30,6 +30,8 @@ export class ActivityStreams {
   private readonly byAddress = new Map<string, number>();
   private total = 0;
   private readonly alive = new WeakSet<WebSocket>();
+  /** Streams that have caught up with the history and get new activities as they come. */
+  private readonly live = new WeakSet<WebSocket>();
   private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {
@@ -55,8 +57,12 @@ export class ActivityStreams {
     return { ok: true };
   }
 
-  /** Sends what the client missed, then keeps it up to date. Synchronous, so nothing slips in between. */
-  attach(conversationId: string, ws: WebSocket, backlog: ActivitySet): void {
+  /**
+   * Sends what the client missed, a page at a time (each page once the previous one is written out, so a
+   * long history never piles up in memory), then keeps it up to date. While it catches up it gets no
+   * live activities: they are in the history it is reading, which is stored before anything is published.
+   */
+  attach(conversationId: string, ws: WebSocket, from: number, read: (watermark: number) => ActivitySet): void {
     let set = this.byConversation.get(conversationId);
     if (!set) this.byConversation.set(conversationId, (set = new Set()));
     const members = set;
@@ -75,11 +81,17 @@ export class ActivityStreams {
       if (members.size === 0 && this.byConversation.get(conversationId) === members) this.byConversation.delete(conversationId);
     });
     ws.on('error', () => ws.terminate());
-    if (backlog.activities.length > 0) this.send(ws, backlog);
+    const catchUp = (watermark: number) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const page = read(watermark);
+      if (page.activities.length === 0) { this.live.add(ws); return; }
+      ws.send(JSON.stringify(page), (err) => { if (!err) catchUp(Number(page.watermark)); });
+    };
+    catchUp(from);
   }
 
   publish(conversationId: string, set: ActivitySet): void {
-    for (const ws of this.byConversation.get(conversationId) ?? []) this.send(ws, set);
+    for (const ws of this.byConversation.get(conversationId) ?? []) if (this.live.has(ws)) this.send(ws, set);
   }
 
   count(conversationId?: string): number {

@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { Db } from '../storage/database';
+import { secretSetting } from '../storage/settings';
 
 const ISSUER = 'kartra-triage-bot/directline';
 const ClaimsSchema = z.object({ conv: z.string().min(1), user: z.string().min(1), iat: z.number(), exp: z.number() });
@@ -21,7 +21,7 @@ export class DirectLineTokens {
 
   constructor(db: Db, private readonly now: () => number = Date.now, ttlSeconds = 30 * 60) {
     this.ttlSeconds = ttlSeconds;
-    this.key = signingKey(db);
+    this.key = secretSetting(db, 'directline_signing_key');
   }
 
   issue(conversationId: string, userId: string): string {
@@ -56,15 +56,6 @@ export class DirectLineTokens {
     if (conversationId !== undefined && claims.conv !== conversationId) return { ok: false, reason: 'wrong_conversation' };
     return { ok: true, claims };
   }
-}
-
-function signingKey(db: Db): Buffer {
-  const row = db.prepare<[], { value: string }>("SELECT value FROM settings WHERE key = 'directline_signing_key'").get();
-  if (row) return Buffer.from(row.value, 'base64');
-  const key = crypto.randomBytes(32);
-  // INSERT OR IGNORE then read back: two processes starting on one database agree on one key.
-  db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('directline_signing_key', ?)").run(key.toString('base64'));
-  return signingKey(db);
 }
 
 /** `Authorization: Bearer <token>` → the token. */

@@ -9,6 +9,8 @@ export class UploadError extends Error {
 }
 
 export const MAX_FILES = 5;
+/** An upload that sends nothing for this long is cut. */
+const IDLE_MS = 30_000;
 const MAX_ACTIVITY_BYTES = 256 * 1024;
 
 /** What users may send: screenshots and PDFs, recognised by their first bytes, not by what the browser claims. */
@@ -92,6 +94,10 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
       resolve({ activity, files });
     });
     req.on('aborted', () => abort(new UploadError(400, 'The upload was interrupted.')));
+    const idle = setTimeout(() => abort(new UploadError(408, 'The upload stalled. Please try again.')), IDLE_MS);
+    req.on('data', () => idle.refresh());
+    bb.on('close', () => clearTimeout(idle));
+    req.on('close', () => clearTimeout(idle));
     req.pipe(bb);
   });
 }

@@ -7,30 +7,64 @@ export interface UploadLimits {
   /** Files, and bytes, all conversations together may store. */
   totalFiles: number;
   totalBytes: number;
-  /** Uploads read into memory at once, across all conversations. */
+  /** Uploads read into memory at once, in all and from one client address. */
   concurrent: number;
+  concurrentPerAddress: number;
+  /** Bytes one client address may upload in an hour. */
+  bytesPerAddressHour: number;
 }
 
 export type QuotaCheck = { ok: true } | { ok: false; status: 413 | 429; reason: string };
 
+const HOUR_MS = 3600_000;
+const MAX_ADDRESSES = 10_000;
 const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
 
 /**
  * What a stranger with a token can make the server hold: how many uploads it reads at once (one per
- * conversation, a few in all), and how much each conversation and the whole store keep. Refusals carry a
- * reason the widget shows in the chat.
+ * conversation, a couple per address, a few dozen in all), how much one address sends in an hour, and
+ * how much each conversation and the whole store keep. Refusals carry a reason the widget shows in the chat.
  */
 export class UploadQuota {
   private readonly inFlight = new Set<string>();
+  private readonly byAddress = new Map<string, number>();
+  private readonly hourly = new Map<string, { bytes: number; resetAt: number }>();
 
-  constructor(private readonly files: FileStore, readonly limits: UploadLimits) {}
+  constructor(private readonly files: FileStore, readonly limits: UploadLimits, private readonly now: () => number = Date.now) {}
 
   /** A place to read one upload now; call the returned release when done. */
-  begin(conversationId: string): { ok: true; release: () => void } | { ok: false; status: 429; reason: string } {
-    if (this.inFlight.has(conversationId)) return { ok: false, status: 429, reason: 'Another file from this chat is still being sent. Please wait for it, then try again.' };
-    if (this.inFlight.size >= this.limits.concurrent) return { ok: false, status: 429, reason: 'Too many files are being sent right now. Please try again in a minute.' };
+  begin(conversationId: string, address: string): { ok: true; release: () => void } | { ok: false; status: 429; reason: string } {
+    const busy = { ok: false as const, status: 429 as const };
+    if (this.inFlight.has(conversationId)) return { ...busy, reason: 'Another file from this chat is still being sent. Please wait for it, then try again.' };
+    if ((this.byAddress.get(address) ?? 0) >= this.limits.concurrentPerAddress || this.inFlight.size >= this.limits.concurrent) {
+      return { ...busy, reason: 'Too many files are being sent right now. Please try again in a minute.' };
+    }
+    const window = this.hourly.get(address);
+    if (window && window.resetAt > this.now() && window.bytes >= this.limits.bytesPerAddressHour) {
+      return { ...busy, reason: 'Too many files were sent from your network in the last hour. Please paste a link to your screenshot instead (a Loom or TechSmith Capture link works).' };
+    }
     this.inFlight.add(conversationId);
-    return { ok: true, release: () => this.inFlight.delete(conversationId) };
+    this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
+    return {
+      ok: true,
+      release: () => {
+        this.inFlight.delete(conversationId);
+        const n = (this.byAddress.get(address) ?? 1) - 1;
+        if (n > 0) this.byAddress.set(address, n); else this.byAddress.delete(address);
+      },
+    };
+  }
+
+  /** Counts what an address has just stored against its hourly allowance. */
+  stored(address: string, bytes: number): void {
+    const t = this.now();
+    const window = this.hourly.get(address);
+    if (window && window.resetAt > t) { window.bytes += bytes; return; }
+    this.hourly.delete(address);
+    this.hourly.set(address, { bytes, resetAt: t + HOUR_MS });
+    if (this.hourly.size > MAX_ADDRESSES) {
+      for (const [key, w] of this.hourly) if (w.resetAt <= t || this.hourly.size > MAX_ADDRESSES) this.hourly.delete(key);
+    }
   }
 
   /** Whether `count` more files of `bytes` in all (0 and 0: any more at all) may be stored for this conversation. */

@@ -20,10 +20,13 @@ export class HandoffError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
-/** The customer's channel did not take a message (unreachable, refused): the agent must know it was not seen. */
+/** The customer's channel did not take a message (unreachable, refused, no answer): the agent must know it was not seen. */
 export class DeliveryError extends HandoffError {
   constructor() { super(502, "Not delivered: the customer's chat could not be reached. Your message is kept; try again."); }
 }
+
+/** How long an agent waits, by default, to hear that a message reached the customer's channel. */
+const DELIVERY_TIMEOUT_MS = 15_000;
 
 /**
  * Hand-off to a person: queueing the conversation (with what the user is told), the Bot Framework
@@ -38,6 +41,7 @@ export class HandoffService {
     private readonly send: ProactiveSend,
     private readonly policy: () => EscalationPolicy['handoff'],
     private readonly log: Logger,
+    private readonly deliveryTimeoutMs = DELIVERY_TIMEOUT_MS,
   ) {}
 
   async escalate(context: TurnContext, details: EscalationDetails): Promise<Handoff> {
@@ -171,8 +175,8 @@ export class HandoffService {
     const h = this.mine(id, agent);
     this.queue.end(h.id, 'returned');
     this.relay.publish({ type: 'queue' });
-    await this.tell(h, agent, `${escapeMarkdown(agent)} has handed you back to the assistant. Ask me anything, or say "talk to a person" to come back to the team.`);
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: this.transcripts.list(h.conversationId) });
+    await this.tell(h, agent, `${escapeMarkdown(agent)} has handed you back to the assistant. Ask me anything, or say "talk to a person" to come back to the team.`);
   }
 
   /** The agent is done: the ticket is resolved with the whole transcript. */
@@ -180,8 +184,8 @@ export class HandoffService {
     const h = this.mine(id, agent);
     this.queue.end(h.id, 'closed');
     this.relay.publish({ type: 'queue' });
-    await this.tell(h, agent, `${escapeMarkdown(agent)} has closed this conversation.${h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : ''} Thanks for contacting Kartra support!`);
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: this.transcripts.list(h.conversationId) });
+    await this.tell(h, agent, `${escapeMarkdown(agent)} has closed this conversation.${h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : ''} Thanks for contacting Kartra support!`);
   }
 
   /** A notice that goes with an action already taken: if it cannot reach the customer, the agent hears so. */
@@ -208,19 +212,28 @@ export class HandoffService {
    */
   private async toUser(h: Handoff, agent: string, text: string): Promise<void> {
     let failed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const sent = this.send(h.reference, async (context) => {
+      context.turnState.set(AGENT_TURN_KEY, agent);
+      try {
+        await context.sendActivity(text);
+      } catch (err) {
+        failed = true;
+        this.log.warn({ err, handoffId: h.id, channel: h.channel }, 'agent message not delivered');
+      }
+    });
+    // A channel that never answers is reported like one that refused: the agent cannot wait for it.
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.deliveryTimeoutMs); });
     try {
-      await this.send(h.reference, async (context) => {
-        context.turnState.set(AGENT_TURN_KEY, agent);
-        try {
-          await context.sendActivity(text);
-        } catch (err) {
-          failed = true;
-          this.log.warn({ err, handoffId: h.id, channel: h.channel }, 'agent message not delivered');
-        }
-      });
+      if ((await Promise.race([sent, timedOut])) === 'timeout') {
+        failed = true;
+        this.log.warn({ handoffId: h.id, channel: h.channel }, 'agent message not confirmed in time');
+      }
     } catch (err) {
       this.log.warn({ err, handoffId: h.id, channel: h.channel }, 'agent message not delivered');
       failed = true;
+    } finally {
+      clearTimeout(timer);
     }
     if (failed) throw new DeliveryError();
     this.relay.publish({ type: 'message', handoffId: h.id, role: 'agent', text, at: new Date().toISOString() }, agent);

@@ -59,6 +59,8 @@ export function openDatabase(dataDir: string): Db {
       db.exec('UPDATE dl_conversations SET last_active_at = created_at');
     }
     db.exec('CREATE INDEX IF NOT EXISTS dl_conversations_by_activity ON dl_conversations (last_active_at)');
+    // What one conversation may store is bounded; the running total saves summing its history per post.
+    if (!columns.includes('stored_bytes')) db.exec('ALTER TABLE dl_conversations ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0');
   })();
   return db;
 }

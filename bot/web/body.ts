@@ -16,11 +16,15 @@ export interface BodyOptions {
   accept?: ReadonlyArray<'json' | 'form'>;
   /** When false, a POST without a body reads as `{}` (Direct Line's start and refresh calls send none). */
   required?: boolean;
+  /** A body that sends nothing for this long is cut with a 408 (default 15 s). */
+  idleMs?: number;
   /** The error body for a refused request; `{ error: message }` unless the protocol has its own shape. */
   errorBody?: (status: number, message: string) => unknown;
 }
 
 export const MAX_JSON_DEPTH = 64;
+/** A client trickling a byte now and then must not hold a request for minutes. */
+const IDLE_MS = 15_000;
 
 const inflaters: Record<string, (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>> = {
   gzip: promisify(zlib.gunzip),
@@ -50,24 +54,28 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
-function readRaw(req: restify.Request, maxBytes: number): Promise<Buffer> {
+function readRaw(req: restify.Request, maxBytes: number, idleMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) { reject(new BodyError(413, `The body is larger than ${maxBytes} bytes.`)); return; }
     const chunks: Buffer[] = [];
     let size = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const stall = () => { cleanup(); reject(new BodyError(408, `The body stalled: nothing arrived for ${idleMs / 1000} seconds.`)); };
     const onData = (chunk: Buffer) => {
+      idle?.refresh();
       size += chunk.length;
       if (size > maxBytes) { cleanup(); reject(new BodyError(413, `The body is larger than ${maxBytes} bytes.`)); return; }
       chunks.push(chunk);
     };
     const onEnd = () => { cleanup(); resolve(Buffer.concat(chunks)); };
     const onError = () => { cleanup(); reject(new BodyError(400, 'The body could not be read.')); };
-    const cleanup = () => { req.off('data', onData); req.off('end', onEnd); req.off('error', onError); req.off('aborted', onError); };
+    const cleanup = () => { clearTimeout(idle); req.off('data', onData); req.off('end', onEnd); req.off('error', onError); req.off('aborted', onError); };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('aborted', onError);
+    if (!req.complete) idle = setTimeout(stall, idleMs);
   });
 }
 
@@ -84,6 +92,21 @@ async function decode(req: restify.Request, raw: Buffer, maxBytes: number): Prom
   }
 }
 
+function mediaType(req: restify.Request): string {
+  return String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function acceptable(type: string, accept: ReadonlyArray<'json' | 'form'>): 'json' | 'form' | undefined {
+  if ((type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) && accept.includes('json')) return 'json';
+  if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) return 'form';
+  return undefined;
+}
+
+function wrongType(accept: ReadonlyArray<'json' | 'form'>): BodyError {
+  const wanted = accept.map((a) => (a === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ');
+  return new BodyError(415, `Send the body as ${wanted}.`);
+}
+
 function parse(req: restify.Request, bytes: Buffer, accept: ReadonlyArray<'json' | 'form'>, required: boolean): unknown {
   if (bytes.length === 0) {
     if (required) throw new BodyError(400, 'The request has no body.');
@@ -95,9 +118,8 @@ function parse(req: restify.Request, bytes: Buffer, accept: ReadonlyArray<'json'
   } catch {
     throw new BodyError(400, 'The body is not valid UTF-8.');
   }
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const isJson = type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type);
-  if (isJson && accept.includes('json')) {
+  const kind = acceptable(mediaType(req), accept);
+  if (kind === 'json') {
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new BodyError(400, `The JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`);
     try {
       return JSON.parse(text) as unknown;
@@ -106,11 +128,8 @@ function parse(req: restify.Request, bytes: Buffer, accept: ReadonlyArray<'json'
       throw new BodyError(400, 'Invalid JSON: the body could not be parsed.');
     }
   }
-  if (type === 'application/x-www-form-urlencoded' && accept.includes('form')) {
-    return Object.fromEntries(new URLSearchParams(text));
-  }
-  const wanted = accept.map((a) => (a === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ');
-  throw new BodyError(415, `Send the body as ${wanted}.`);
+  if (kind === 'form') return Object.fromEntries(new URLSearchParams(text));
+  throw wrongType(accept);
 }
 
 /** A restify handler that sets `req.body`, or answers 4xx with `{ error }` and ends the chain there. */
@@ -120,13 +139,16 @@ export function readBody(opts: BodyOptions): restify.RequestHandler {
   // Callback style on purpose: restify continues the chain after every async handler, and this one must
   // be able to stop it.
   return (req, res, next) => {
-    readRaw(req, opts.maxBytes)
+    // A body of a type this route never takes is refused before a byte of it is read.
+    const type = mediaType(req);
+    const refused = type && !acceptable(type, accept) ? wrongType(accept) : undefined;
+    (refused ? Promise.reject(refused) : readRaw(req, opts.maxBytes, opts.idleMs ?? IDLE_MS))
       .then((raw) => decode(req, raw, opts.maxBytes))
       .then((bytes) => { req.body = parse(req, bytes, accept, required); next(); })
       .catch((err: unknown) => {
         if (!(err instanceof BodyError)) { next(err as Error); return; }
-        // The rest of an oversized body is not read: close the connection after answering.
-        if (err.status === 413) res.setHeader('Connection', 'close');
+        // The rest of an oversized or stalled body is not read: close the connection after answering.
+        if (err.status === 413 || err.status === 408 || err.status === 415) res.setHeader('Connection', 'close');
         res.send(err.status, opts.errorBody ? opts.errorBody(err.status, err.message) : { error: err.message });
         next(false);
       });

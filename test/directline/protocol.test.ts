@@ -175,12 +175,13 @@ describe('local Direct Line 3.0 endpoint', () => {
       ['{"type": "message", "text": ', /Invalid JSON/i],
       [{ text: 'no type' }, /type/],
       [{ type: 'conversationUpdate' }, /type must be "message", "typing" or "event"/],
-      [{ type: 'message', text: 'x'.repeat(100_001) }, /text is longer than 100,000 characters/],
+      [{ type: 'message', text: 'x'.repeat(20_001) }, /text is longer than 20,000 characters/],
       [{ type: 'message', attachments: 'not a list' }, /attachments/],
+      [{ type: 'event', name: 'e', value: 'v'.repeat(70_000) }, /larger than 65536 bytes/],
     ];
     for (const [body, reason] of cases) {
       const res = await post(body);
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(String(reason).includes('larger') ? 413 : 400);
       const answer = (await res.json()) as { error?: { message: string }; message?: string };
       expect(answer.error?.message ?? answer.message).toMatch(reason);
     }

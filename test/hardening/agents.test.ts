@@ -12,7 +12,8 @@ const AGENTS = `Maria=${hashSecret('maria-secret-1')},Tom=${hashSecret('tom-secr
 function consoleClient(url: string) {
   const signIn = async (name: string, secret: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ name, secret }).toString() });
-    return { status: res.status, cookie: /kt_agent=([\w-]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] };
+    const cookies = res.headers.getSetCookie().join('; ');
+    return { status: res.status, cookie: /kt_agent=([\w-]+)/.exec(cookies)?.[1], device: /kt_device=([\w.-]+)/.exec(cookies)?.[1] };
   };
   const as = (cookie: string | undefined, extra: RequestInit = {}): RequestInit => ({
     redirect: 'manual', ...extra,
@@ -22,7 +23,7 @@ function consoleClient(url: string) {
 }
 
 describe('agent console when the customer cannot be reached', () => {
-  const app = testApp(tempDir(), { AGENTS });
+  const app = testApp(tempDir(), { AGENTS }, { deliveryTimeoutMs: 300 });
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));
@@ -48,6 +49,10 @@ describe('agent console when the customer cannot be reached', () => {
     // Would never answer if the claim waited for the customer's channel.
     expect((await fetch(`${url}/agent/api/handoffs/${hanging.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
 
+    // A channel that never answers is "not delivered" too, once the delivery timeout has passed.
+    const silent = await fetch(`${url}/agent/api/handoffs/${hanging.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Are you there?' }) }));
+    expect(silent.status).toBe(502);
+
     const failing = await unreachableCustomer('fails');
     expect((await fetch(`${url}/agent/api/handoffs/${failing.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
     const said = await fetch(`${url}/agent/api/handoffs/${failing.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Hello, can you see this?' }) }));
@@ -59,7 +64,7 @@ describe('agent console when the customer cannot be reached', () => {
 });
 
 describe('agent sign-in and sign-out', () => {
-  const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perAddress: 6, windowMs: 15 * 60_000, maxKeys: 100 } });
+  const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perDevice: 3, perAddress: 20, windowMs: 15 * 60_000, maxKeys: 100 } });
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));
@@ -84,18 +89,33 @@ describe('agent sign-in and sign-out', () => {
     expect((await fetch(`${url}/agent/api/events`, as(cookie))).status).toBe(401);
   });
 
-  it('stops guessing one account\'s secret, even the right secret after too many failures', async () => {
+  it('stops guessing one account\'s secret, even the right secret, but not from the agent\'s own browser', async () => {
     const { signIn } = consoleClient(url);
+    const known = await signIn('Tom', 'tom-secret-22');
+    expect(known.device).toBeDefined();
     for (let i = 0; i < 3; i++) expect((await signIn('Tom', `guess-${i}`)).cookie).toBeUndefined();
     const blocked = await signIn('tom', 'tom-secret-22');
     expect(blocked.status).toBe(429);
     expect(blocked.cookie).toBeUndefined();
+    // Tom's browser carries the cookie from his last sign-in: the guessing elsewhere does not lock him out.
+    const own = await signIn('Tom', 'tom-secret-22', { cookie: `kt_device=${known.device}` });
+    expect(own.status).toBe(303);
+    expect(own.cookie).toBeDefined();
+    // Another agent's device cookie, or a forged one, proves nothing for Tom.
+    expect((await signIn('Tom', 'tom-secret-22', { cookie: `kt_device=${known.device?.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}` })).status).toBe(429);
   });
+});
+
+describe('agent sign-in from one address', () => {
+  const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perDevice: 3, perAddress: 4, windowMs: 15 * 60_000, maxKeys: 100 } });
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => ({ server, url } = await listen(app)));
+  afterAll(async () => { server.close(); await app.close(); });
 
   it('stops one address trying many names', async () => {
     const { signIn } = consoleClient(url);
-    // Tom's 3 failures above count for this address too; three more names reach its limit of 6.
-    for (const name of ['Ann', 'Bob', 'Cy']) expect((await signIn(name, 'whatever')).status).toBe(303);
+    for (const name of ['Ann', 'Bob', 'Cy', 'Dee']) expect((await signIn(name, 'whatever')).status).toBe(303);
     expect((await signIn('Maria', 'maria-secret-1')).status).toBe(429);
   });
 });

@@ -22,8 +22,9 @@ describe('slow readers', () => {
     const streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, maxBufferedBytes: 10_000 });
     const slow = new FakeSocket();
     const reading = new FakeSocket();
-    streams.attach('c1', slow as unknown as WebSocket, { activities: [], watermark: '0' });
-    streams.attach('c1', reading as unknown as WebSocket, { activities: [], watermark: '0' });
+    const nothing = () => ({ activities: [], watermark: '0' });
+    streams.attach('c1', slow as unknown as WebSocket, 0, nothing);
+    streams.attach('c1', reading as unknown as WebSocket, 0, nothing);
     const set = { activities: [{ type: 'message', text: 'x'.repeat(1000) }], watermark: '1' };
     for (let i = 0; i < 50; i++) {
       streams.publish('c1', set);

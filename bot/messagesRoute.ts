@@ -1,0 +1,84 @@
+import type { Activity } from 'botbuilder';
+import type restify from 'restify';
+import { z } from 'zod';
+import type { App } from './app';
+import type { Logger } from './logger';
+import { readBody } from './web/body';
+import { isLoopback } from './web/publicAddress';
+import { reasons } from './web/reasons';
+
+const account = z.looseObject({ id: z.string().min(1).max(500) });
+const entity = z.looseObject({ type: z.string().min(1).max(200) }).refine(
+  // botbuilder reads mentioned.id of every mention (removeRecipientMention): a mention without it would fail the turn.
+  (e) => e.type !== 'mention' || z.looseObject({ mentioned: account }).safeParse(e).success,
+  'a mention entity needs mentioned.id',
+);
+
+/**
+ * What an activity must be before a turn runs on it: the shapes the SDK and this bot read without
+ * checking (lists of objects, ids), so that a malformed activity is a 400 with the reason rather than a
+ * failed turn. Other fields pass through; the SDK checks the JWT.
+ */
+export const InboundActivitySchema = z.looseObject({
+  type: z.string().min(1).max(100),
+  id: z.string().max(500).optional(),
+  channelId: z.string().min(1).max(100),
+  serviceUrl: z.string().max(2000).optional(),
+  text: z.string().max(100_000, 'text is longer than 100,000 characters').optional(),
+  conversation: account,
+  from: account.optional(),
+  recipient: account.optional(),
+  membersAdded: z.array(account).max(1000).optional(),
+  membersRemoved: z.array(account).max(1000).optional(),
+  attachments: z.array(z.looseObject({ contentType: z.string().min(1).max(200) })).max(50).optional(),
+  entities: z.array(entity).max(100).optional(),
+  name: z.string().max(200).optional(),
+  value: z.unknown().optional(),
+}).refine(
+  (a) => !(a.type === 'invoke' && a.name === 'adaptiveCard/action') || z.looseObject({ action: z.looseObject({}) }).safeParse(a.value).success,
+  { message: 'an adaptiveCard/action invoke needs value.action', path: ['value'] },
+);
+
+/** As the SDK's own request handling does: the wire's timestamp strings become Dates, the raw ones are kept. */
+function withDates(body: z.infer<typeof InboundActivitySchema>): Activity {
+  const a = { ...body } as Record<string, unknown>;
+  for (const [key, raw] of [['timestamp', 'rawTimestamp'], ['localTimestamp', 'rawLocalTimestamp'], ['expiration', 'rawExpiration']] as const) {
+    if (typeof a[key] === 'string') { a[raw] = a[key]; a[key] = new Date(a[key]); }
+  }
+  return a as unknown as Activity;
+}
+
+/** Without app credentials nobody is authenticated: replies may go back only to this machine (the Emulator). */
+function loopbackUrl(url: string | undefined): boolean {
+  if (url === undefined) return true;
+  try {
+    return isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+  } catch {
+    return false;
+  }
+}
+
+const MAX_BODY_BYTES = 512 * 1024;
+
+/** POST /api/messages: Bot Framework activities from Azure Bot Service channels, the Emulator, the Playground. */
+export function mountMessages(server: restify.Server, app: App, log: Logger): void {
+  server.post('/api/messages', readBody({ maxBytes: MAX_BODY_BYTES }), async (req, res) => {
+    const body = InboundActivitySchema.safeParse(req.body);
+    if (!body.success) {
+      res.send(400, { error: 'invalid activity', details: reasons(body.error) });
+      return;
+    }
+    if (app.config.localMode && !loopbackUrl(body.data.serviceUrl)) {
+      res.send(400, { error: 'invalid activity', details: ['serviceUrl: without app credentials (local mode) it must be a loopback address, or use deliveryMode "expectReplies"'] });
+      return;
+    }
+    const activity = withDates(body.data);
+    const result = await app.adapter.handle(activity, String(req.headers.authorization ?? ''), (context) => app.bot.run(context));
+    if (!result.ok) {
+      log.warn({ reason: result.reason, channel: activity.channelId }, 'unauthenticated request refused');
+      res.send(401, { error: 'Unauthorized: a valid Bot Framework token is required.' });
+      return;
+    }
+    res.send(result.status, result.body);
+  });
+}
