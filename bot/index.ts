@@ -43,8 +43,12 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    // Live widget streams would hold server.close() open: end them first (pages reconnect and resume).
+    // Live streams (widget WebSockets, agent consoles) and idle keep-alive connections would hold
+    // server.close() open: end them first (pages reconnect and resume); requests still running get 5 s.
     app.directLine?.streams.close();
+    app.relay.close();
+    server.server.closeIdleConnections();
+    setTimeout(() => server.server.closeAllConnections(), 5_000).unref();
     server.close(() => {
       void app.close().then(() => {
         log.info('stopped');

@@ -59,6 +59,7 @@ function loopbackUrl(url: string | undefined): boolean {
 }
 
 const MAX_BODY_BYTES = 512 * 1024;
+const ACK_AFTER_MS = 3000;
 
 /** POST /api/messages: Bot Framework activities from Azure Bot Service channels, the Emulator, the Playground. */
 export function mountMessages(server: restify.Server, app: App, log: Logger): void {
@@ -73,12 +74,22 @@ export function mountMessages(server: restify.Server, app: App, log: Logger): vo
       return;
     }
     const activity = withDates(body.data);
-    const result = await app.adapter.handle(activity, String(req.headers.authorization ?? ''), (context) => app.bot.run(context));
-    if (!result.ok) {
-      log.warn({ reason: result.reason, channel: activity.channelId }, 'unauthenticated request refused');
+    const auth = await app.adapter.authenticate(activity, String(req.headers.authorization ?? ''));
+    if (!auth.ok) {
+      log.warn({ reason: auth.reason, channel: activity.channelId }, 'unauthenticated request refused');
       res.send(401, { error: 'Unauthorized: a valid Bot Framework token is required.' });
       return;
     }
-    res.send(result.status, result.body);
+    const turn = app.adapter.run(auth.result, activity, (context) => app.bot.run(context));
+    // Replies sent back through the connector can be slow (a channel that retries, an Emulator that is gone):
+    // the channel is not kept waiting past ACK_AFTER_MS for them. What goes in the response body is awaited.
+    const inBody = activity.deliveryMode === 'expectReplies' || activity.type === 'invoke';
+    const answer = inBody ? await turn : await Promise.race([turn, new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), ACK_AFTER_MS).unref())]);
+    if (answer === 'slow') {
+      res.send(202);
+      turn.catch((err: unknown) => log.error({ err, channel: activity.channelId }, 'turn failed after it was acknowledged'));
+      return;
+    }
+    res.send(answer?.status ?? 200, answer?.body);
   });
 }

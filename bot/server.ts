@@ -7,6 +7,7 @@ import type { Logger } from './logger';
 import { mountMessages } from './messagesRoute';
 import { AzureDirectLine } from './web/azureDirectLine';
 import { OriginPolicy } from './web/origins';
+import { guardRequestTargets } from './web/requestTarget';
 import { mountWidget } from './web/widgetRoutes';
 
 /** Uploads read into memory at once (each up to UPLOAD_MAX_BYTES × 5 files), in all and from one address. */
@@ -20,6 +21,7 @@ export function createServer(app: App, log: Logger): restify.Server {
   // @types/restify still describes restify 8's bunyan logger; restify 11 itself logs with pino.
   const restifyLog = log.child({ component: 'restify' }, { level: 'warn' }) as unknown as restify.ServerOptions['log'];
   const server = restify.createServer({ name: 'kartra-triage-bot', handleUncaughtExceptions: false, log: restifyLog });
+  guardRequestTargets(server.server);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   // Slow clients are not held for Node's default five minutes: headers within 20 s, a whole request
   // within two minutes (a 25 MB upload on a slow line); a body that stalls is cut sooner (readBody).

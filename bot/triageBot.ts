@@ -7,6 +7,13 @@ import { extractEntities, type Entities } from '../dialogs/entities';
 import type { MainDialog } from '../dialogs/mainDialog';
 
 const TEAMS = 'msteams';
+const PROFILE_LOOKUP_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms); });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Greets new members and hands every message to the main dialog; state is saved at the end of each turn.
@@ -75,10 +82,11 @@ export class TriageBot extends TeamsActivityHandler {
     if (known.profileEmail === undefined) {
       let email = '';
       try {
-        const member = await TeamsInfo.getMember(context, a.from.id);
+        // Not worth holding the customer's answer for: the connector retries a failing call for seconds.
+        const member = await withTimeout(TeamsInfo.getMember(context, a.from.id), PROFILE_LOOKUP_MS);
         email = [member.email, member.userPrincipalName].find((v) => typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) ?? '';
       } catch {
-        // No profile (permissions, a guest, an outage): the bot simply asks, as everywhere else.
+        // No profile (permissions, a guest, an outage, too slow): the bot simply asks, as everywhere else.
       }
       await this.entities.set(context, { ...known, profileEmail: email });
     }

@@ -148,13 +148,10 @@ export class DirectLineChannel {
       this.streams.publish(conversationId, { activities: [out], watermark: this.store.watermark(conversationId) });
       return out;
     }
-    // Inside a turn of this conversation, the reply is stored (and so shown) with the turn's commit.
+    // Inside a turn of this conversation, the reply is stored with the turn's commit (see enqueue).
     const unit = currentTurn(conversationId);
     if (unit) {
-      unit.defer(() => {
-        const { activity: stored, watermark } = this.store.append(conversationId, activity);
-        unit.after(() => this.streams.publish(conversationId, { activities: [stored], watermark }));
-      });
+      unit.defer(() => this.store.append(conversationId, activity));
       return { ...activity, id: '' };
     }
     const { activity: stored, watermark } = this.store.append(conversationId, activity);
@@ -183,10 +180,13 @@ export class DirectLineChannel {
       } catch (err) {
         this.log.error({ err, conversationId }, 'Direct Line turn failed');
       }
-      // State, transcript, replies and the done mark in one transaction; the page sees the replies after.
+      // State, transcript, replies and the done mark in one transaction; then the page gets the turn's
+      // replies, all in one ActivitySet (read back in the same tick, so nothing else is among them).
       try {
+        const before = Number(this.store.watermark(conversationId));
         this.store.commit(conversationId, activity.id, () => unit.apply());
-        unit.published();
+        const replies = this.store.since(conversationId, before);
+        if (replies.activities.length > 0) this.streams.publish(conversationId, replies);
       } catch (err) {
         this.log.error({ err, conversationId }, 'Direct Line turn could not be saved; it is replayed at the next start');
       }

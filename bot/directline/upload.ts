@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../web/body';
 
 export interface UploadedFile { name: string; contentType: string; data: Buffer }
 export interface Upload { activity: unknown; files: UploadedFile[] }
@@ -64,6 +65,8 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
     };
 
     bb.on('file', (field, stream, info) => {
+      // A file stream errors when the body ends mid-part; unhandled, that error would stop the process.
+      stream.on('error', () => abort(new UploadError(400, 'The upload ended in the middle of a file.')));
       if (field !== 'file' && field !== 'activity') { stream.resume(); return; }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -90,6 +93,7 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
       if (files.length > MAX_FILES) { reject(new UploadError(413, `At most ${MAX_FILES} files can be sent at once.`)); return; }
       if (activityJson === undefined) { reject(new UploadError(400, 'The upload has no "activity" part.')); return; }
       let activity: unknown;
+      if (jsonDepthExceeds(activityJson, MAX_JSON_DEPTH)) { reject(new UploadError(400, `The "activity" part is nested more than ${MAX_JSON_DEPTH} levels deep.`)); return; }
       try { activity = JSON.parse(activityJson); } catch { reject(new UploadError(400, 'The "activity" part is not valid JSON.')); return; }
       resolve({ activity, files });
     });

@@ -13,7 +13,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 export class TurnUnit {
   private readonly writes: Array<() => void> = [];
-  private readonly afterCommit: Array<() => void> = [];
   private readonly pending = new Map<string, unknown[]>();
 
   constructor(readonly conversationId: string) {}
@@ -33,11 +32,6 @@ export class TurnUnit {
     return (this.pending.get(kind) ?? []) as T[];
   }
 
-  /** Something to do once the commit has succeeded (show the stored replies live). */
-  after(fn: () => void): void {
-    this.afterCommit.push(fn);
-  }
-
   /** Runs the held-back writes; call inside the commit's transaction. */
   apply(): void {
     for (const write of this.writes) write();
@@ -45,10 +39,6 @@ export class TurnUnit {
     this.pending.clear();
   }
 
-  /** After the commit: runs what waited for it. */
-  published(): void {
-    for (const fn of this.afterCommit.splice(0)) fn();
-  }
 }
 
 const scope = new AsyncLocalStorage<TurnUnit>();

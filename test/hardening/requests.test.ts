@@ -45,6 +45,14 @@ describe('requests that must not stop or stall the server', () => {
     expect(await alive()).toBe(true);
   });
 
+  it('answers an absolute-form request target it cannot parse with 400', async () => {
+    const answer = await rawExchange(server.port, 'GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    // A well-formed absolute-form target is served as its path.
+    expect(await rawExchange(server.port, `GET http://127.0.0.1:${server.port}/healthz HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await alive()).toBe(true);
+  });
+
   it.each(['/api/messages', '/api/directline/token', '/agent/login'])('answers a gzip-labelled body that is not gzip on %s with 400', async (path) => {
     const res = await request(`${server.url}${path}`, { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{"type":"message"}' });
     expect(res.status).toBe(400);
@@ -88,6 +96,18 @@ describe('requests that must not stop or stall the server', () => {
       const res = await upload(s, multipartBody('XyZ', [activityPart, { headers: 'Content-Disposition: form-data; name="file"; filename="a\u0000b.png"\r\nContent-Type: image/png', data: png(100) }]));
       expect(res.status).toBe(400);
       expect(res.body).toMatch(/malformed multipart/);
+    });
+
+    it('answers a body that ends in the middle of a file, and an activity part nested too deep, with 400', async () => {
+      const s = await DirectLineSession.start(server.url);
+      const truncated = multipartBody('XyZ', [activityPart, filePart(png(1000))]);
+      const cut = await upload(s, truncated.subarray(0, truncated.length - 600));
+      expect(cut.status).toBe(400);
+      const deep = { headers: activityPart.headers, data: Buffer.from(`{"type":"message","value":${'['.repeat(50_000)}${']'.repeat(50_000)}}`) };
+      const nested = await upload(s, multipartBody('XyZ', [deep, filePart(png(1000))]));
+      expect(nested.status).toBe(400);
+      expect(nested.body).toMatch(/nested more than 64 levels/);
+      expect(await alive()).toBe(true);
     });
 
     it('accepts a file of exactly the limit and refuses one byte more with the reason, also in the chat', async () => {
