@@ -104,3 +104,15 @@ export class Conversation {
     return this.adapter.activeQueue.splice(0).map(render).join('\n---\n');
   }
 }
+
+/**
+ * Serves the app on a free port for the tests of the enclosing describe block (and closes both after):
+ * read `.url` inside the tests.
+ */
+export function servedDuringTests(app: App, log?: Logger): { readonly url: string } {
+  let server: restify.Server | undefined;
+  const served = { url: '' };
+  beforeAll(async () => { ({ server, url: served.url } = await listen(app, log)); });
+  afterAll(async () => { server?.close(); await app.close(); });
+  return served;
+}

@@ -46,7 +46,8 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
     let bb: busboy.Busboy;
     try {
       // One byte over the limit is where busboy stops: a file of exactly maxBytes is accepted.
-      bb = busboy({ headers: req.headers, limits: { fileSize: Math.max(maxBytes, MAX_ACTIVITY_BYTES) + 1, files: MAX_FILES + 1, fields: 4, parts: MAX_FILES + 5 } });
+      // Browsers send file names as UTF-8 ("résumé.png"); busboy's default reads them as latin1.
+      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: Math.max(maxBytes, MAX_ACTIVITY_BYTES) + 1, fieldSize: MAX_ACTIVITY_BYTES, files: MAX_FILES + 1, fields: 4, parts: MAX_FILES + 5 } });
     } catch {
       reject(new UploadError(400, 'An upload must be multipart/form-data.'));
       return;
@@ -75,12 +76,20 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
       stream.on('end', () => {
         if (failure) return;
         const data = Buffer.concat(chunks, size);
-        if (field === 'activity') { activityJson = data.toString('utf8'); return; }
+        if (field === 'activity') {
+          if (data.length > MAX_ACTIVITY_BYTES) fail(new UploadError(413, 'The activity part is too large.'));
+          else activityJson = data.toString('utf8');
+          return;
+        }
         if (data.length > maxBytes) { fail(tooLarge(info.filename)); return; }
         files.push({ name: (info.filename || 'file').slice(0, 300), contentType: info.mimeType, data });
       });
     });
-    bb.on('field', (field, value) => { if (field === 'activity') activityJson = value; });
+    bb.on('field', (field, value, info) => {
+      if (field !== 'activity') return;
+      if (info.valueTruncated) fail(new UploadError(413, 'The activity part is too large.'));
+      else activityJson = value;
+    });
     bb.on('filesLimit', () => fail(new UploadError(413, `At most ${MAX_FILES} files can be sent at once.`)));
     bb.on('partsLimit', () => fail(new UploadError(413, 'Too many parts in this upload.')));
     bb.on('fieldsLimit', () => fail(new UploadError(413, 'Too many fields in this upload.')));

@@ -2,18 +2,21 @@
 // need a real process to crash, kill and restart.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../rules/projectRoot';
 
 // Always the build, also when this module runs from its TypeScript source (jest).
 const ENTRY = path.join(projectRoot(), 'dist', 'bot', 'index.js');
+/** Output kept per stream; a long soak logs far more than anyone reads. */
+const KEEP_CHARS = 4 * 1024 * 1024;
 
 export interface ServerProcess {
   url: string;
   port: number;
   pid: number;
   child: ChildProcessWithoutNullStreams;
-  /** What it wrote to stdout (the JSON log lines) and to stderr. */
+  /** What it wrote to stdout (the JSON log lines) and to stderr (the first few MB). */
   output(): string;
   errors(): string;
   /** False once the process has exited, for whatever reason. */
@@ -24,25 +27,49 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the built server and resolves once it logs "ready". `PORT` defaults to 0 (any free port). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs the built server and resolves once it is ready: when it logs "ready" (LOG_LEVEL info, the default
+ * here), or, at quieter levels, when /healthz answers on a port chosen beforehand.
+ */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const quiet = env.LOG_LEVEL !== undefined && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL);
+  const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
   // As `npm start` runs it: restify's spdy dependency touches a deprecated Node API at load; silence that one.
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ENTRY], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env } });
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ENTRY], { env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port } });
   let out = '';
   let err = '';
   let running = true;
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => { if (out.length < KEEP_CHARS) out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { if (err.length < KEEP_CHARS) err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { running = false; resolve(code); }));
-  const ready = await new Promise<{ url: string }>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on('exit', () => reject(new Error(`server exited before ready:\n${out}${err}`)));
+    if (quiet) {
+      const poll = () => {
+        if (!running) return;
+        fetch(`http://127.0.0.1:${port}/healthz`).then((r) => (r.ok ? resolve(`http://127.0.0.1:${port}`) : setTimeout(poll, 50)), () => setTimeout(poll, 50));
+      };
+      poll();
+      return;
+    }
     child.stdout.on('data', () => {
       const line = out.split('\n').find((l) => l.includes('"msg":"ready"'));
-      if (line) resolve(JSON.parse(line) as { url: string });
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
     });
-    child.on('exit', () => reject(new Error(`server exited before ready:\n${out}${err}`)));
   });
   return {
-    url: ready.url, port: Number(new URL(ready.url).port), pid: child.pid ?? 0, child, output: () => out, errors: () => err,
+    url, port: Number(new URL(url).port), pid: child.pid ?? 0, child, output: () => out, errors: () => err,
     alive: () => running,
     rss: () => {
       try {

@@ -1,11 +1,10 @@
 // The agent console under failure and attack: channels that cannot be reached, sign-out, guessing, forged
 // hand-off events.
 import type { Activity } from 'botbuilder';
-import type restify from 'restify';
 import { hashSecret } from '../../bot/agent/secrets';
 import { DirectLineSession } from '../directline/session';
 import { finishTicket } from '../dialogs/complete';
-import { Conversation, listen, tempDir, testApp } from '../helpers';
+import { Conversation, servedDuringTests, tempDir, testApp } from '../helpers';
 
 const AGENTS = `Maria=${hashSecret('maria-secret-1')},Tom=${hashSecret('tom-secret-22')}`;
 
@@ -24,10 +23,7 @@ function consoleClient(url: string) {
 
 describe('agent console when the customer cannot be reached', () => {
   const app = testApp(tempDir(), { AGENTS }, { deliveryTimeoutMs: 300 });
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
 
   /** A customer on a channel whose connector fails every send once the hand-off is queued (as an unreachable serviceUrl does). */
   async function unreachableCustomer(mode: 'fails' | 'hangs') {
@@ -43,19 +39,19 @@ describe('agent console when the customer cannot be reached', () => {
   }
 
   it('does not hold the claim while the channel hangs, and says "not delivered" for a reply that failed', async () => {
-    const { signIn, as } = consoleClient(url);
+    const { signIn, as } = consoleClient(served.url);
     const { cookie } = await signIn('Maria', 'maria-secret-1');
     const hanging = await unreachableCustomer('hangs');
     // Would never answer if the claim waited for the customer's channel.
-    expect((await fetch(`${url}/agent/api/handoffs/${hanging.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
+    expect((await fetch(`${served.url}/agent/api/handoffs/${hanging.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
 
     // A channel that never answers is "not delivered" too, once the delivery timeout has passed.
-    const silent = await fetch(`${url}/agent/api/handoffs/${hanging.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Are you there?' }) }));
+    const silent = await fetch(`${served.url}/agent/api/handoffs/${hanging.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Are you there?' }) }));
     expect(silent.status).toBe(502);
 
     const failing = await unreachableCustomer('fails');
-    expect((await fetch(`${url}/agent/api/handoffs/${failing.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
-    const said = await fetch(`${url}/agent/api/handoffs/${failing.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Hello, can you see this?' }) }));
+    expect((await fetch(`${served.url}/agent/api/handoffs/${failing.id}/claim`, as(cookie, { method: 'POST', body: '{}' }))).status).toBe(204);
+    const said = await fetch(`${served.url}/agent/api/handoffs/${failing.id}/messages`, as(cookie, { method: 'POST', body: JSON.stringify({ text: 'Hello, can you see this?' }) }));
     expect(said.status).toBe(502);
     expect(((await said.json()) as { error: string }).error).toMatch(/^Not delivered/);
     // Not in the transcript: the customer never saw it.
@@ -65,32 +61,29 @@ describe('agent console when the customer cannot be reached', () => {
 
 describe('agent sign-in and sign-out', () => {
   const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perDevice: 3, perAddress: 20, windowMs: 15 * 60_000, maxKeys: 100 } });
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
 
   it('signing out ends that session\'s live event stream at once, and needs the console\'s own origin', async () => {
-    const { signIn, as } = consoleClient(url);
+    const { signIn, as } = consoleClient(served.url);
     const { cookie } = await signIn('Maria', 'maria-secret-1');
-    const events = await fetch(`${url}/agent/api/events`, as(cookie));
+    const events = await fetch(`${served.url}/agent/api/events`, as(cookie));
     expect(events.status).toBe(200);
     const reader = events.body!.getReader();
     await reader.read(); // the retry line
 
-    const crossSite = await fetch(`${url}/agent/logout`, as(cookie, { method: 'POST', headers: { origin: 'https://evil.example' } }));
+    const crossSite = await fetch(`${served.url}/agent/logout`, as(cookie, { method: 'POST', headers: { origin: 'https://evil.example' } }));
     expect(crossSite.status).toBe(403);
-    expect((await fetch(`${url}/agent/api/me`, as(cookie))).status).toBe(200);
+    expect((await fetch(`${served.url}/agent/api/me`, as(cookie))).status).toBe(200);
 
-    expect((await fetch(`${url}/agent/logout`, as(cookie, { method: 'POST' }))).status).toBe(303);
+    expect((await fetch(`${served.url}/agent/logout`, as(cookie, { method: 'POST' }))).status).toBe(303);
     // The stream ends (the test's timeout would catch a stream left open).
     let ended = false;
     while (!ended) ended = (await reader.read().catch(() => ({ done: true }))).done;
-    expect((await fetch(`${url}/agent/api/events`, as(cookie))).status).toBe(401);
+    expect((await fetch(`${served.url}/agent/api/events`, as(cookie))).status).toBe(401);
   });
 
   it('stops guessing one account\'s secret, even the right secret, but not from the agent\'s own browser', async () => {
-    const { signIn } = consoleClient(url);
+    const { signIn } = consoleClient(served.url);
     const known = await signIn('Tom', 'tom-secret-22');
     expect(known.device).toBeDefined();
     for (let i = 0; i < 3; i++) expect((await signIn('Tom', `guess-${i}`)).cookie).toBeUndefined();
@@ -108,13 +101,10 @@ describe('agent sign-in and sign-out', () => {
 
 describe('agent sign-in from one address', () => {
   const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perDevice: 3, perAddress: 4, windowMs: 15 * 60_000, maxKeys: 100 } });
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
 
   it('stops one address trying many names', async () => {
-    const { signIn } = consoleClient(url);
+    const { signIn } = consoleClient(served.url);
     for (const name of ['Ann', 'Bob', 'Cy', 'Dee']) expect((await signIn(name, 'whatever')).status).toBe(303);
     expect((await signIn('Maria', 'maria-secret-1')).status).toBe(429);
   });
@@ -122,13 +112,10 @@ describe('agent sign-in from one address', () => {
 
 describe('forged hand-off events', () => {
   const app = testApp(tempDir(), { AGENTS });
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
 
   it('a widget customer posting handoff.status cannot take the conversation away from the agents', async () => {
-    const s = await DirectLineSession.start(url);
+    const s = await DirectLineSession.start(served.url);
     for (const text of ['I need to talk to a person', 'My domain stopped working', 'jane@example.com', 'AB12CD', 'Open the ticket']) {
       await s.post({ type: 'message', text });
       await app.directLine!.idle();

@@ -1,22 +1,18 @@
 // One token cannot make the server hold a conversation's whole history in memory, nor store without end;
 // a reconnecting stream gets every activity it missed, however many.
 import type { Activity } from 'botbuilder';
-import type restify from 'restify';
 import WebSocket from 'ws';
 import { CONVERSATION_MAX_BYTES } from '../../bot/directline/channel';
 import { PAGE_MAX_ACTIVITIES, PAGE_MAX_BYTES } from '../../bot/directline/conversationStore';
 import { DirectLineSession, type ActivitySet } from '../directline/session';
-import { listen, tempDir, testApp } from '../helpers';
+import { servedDuringTests, tempDir, testApp } from '../helpers';
 
 describe('conversation history limits', () => {
   const app = testApp(tempDir());
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
 
   it('pages a large history by size, and refuses posts once the conversation holds its limit', async () => {
-    const s = await DirectLineSession.start(url);
+    const s = await DirectLineSession.start(served.url);
     const big = { type: 'event', name: 'note', value: 'v'.repeat(60_000) };
     let status = 200;
     let posted = 0;
@@ -46,7 +42,7 @@ describe('conversation history limits', () => {
   });
 
   it('a stream opened on a history longer than a page gets all of it, in order, then new activities', async () => {
-    const s = await DirectLineSession.start(url);
+    const s = await DirectLineSession.start(served.url);
     for (let i = 0; i < PAGE_MAX_ACTIVITIES + 100; i++) await s.post({ type: 'event', name: 'n', value: i });
     await app.directLine!.idle();
     const total = Number((await s.since(String(PAGE_MAX_ACTIVITIES))).watermark);

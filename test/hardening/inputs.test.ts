@@ -8,19 +8,16 @@ import { UploadQuota } from '../../bot/directline/uploadQuota';
 import { readBody } from '../../bot/web/body';
 import { checkField } from '../../dialogs/fieldValidators';
 import { DirectLineSession } from '../directline/session';
-import { listen, tempDir, testApp } from '../helpers';
+import { servedDuringTests, tempDir, testApp } from '../helpers';
 import { request } from './raw';
 
 const base = { channelId: 'emulator', deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:1', conversation: { id: 'in-1' }, from: { id: 'u' }, recipient: { id: 'bot' } };
 
 describe('inputs', () => {
   const app = testApp(tempDir());
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
   const post = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    request(`${url}/api/messages`, { headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    request(`${served.url}/api/messages`, { headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   it.each([
     ['membersAdded with a null', { type: 'conversationUpdate', membersAdded: [null] }, /membersAdded/],
@@ -45,7 +42,7 @@ describe('inputs', () => {
     const uploadsBefore = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('upload_')).length;
     const multipart = `--b\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n\r\n${'x'.repeat(200_000)}\r\n--b--\r\n`;
     for (const path of ['/api/messages', '/api/directline/token', '/agent/login']) {
-      const res = await request(`${url}${path}`, { headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: multipart });
+      const res = await request(`${served.url}${path}`, { headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: multipart });
       expect([path, res.status]).toEqual([path, 415]);
     }
     const form = await post('type=message&text=hi&conversation[id]=x', { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' });
@@ -54,7 +51,7 @@ describe('inputs', () => {
   });
 
   it('gives back the latest watermark, not whatever number was asked for', async () => {
-    const s = await DirectLineSession.start(url);
+    const s = await DirectLineSession.start(served.url);
     await app.directLine!.idle();
     for (const w of ['100000000000000000000000', '99999', '-5', '1e3']) {
       const page = await s.since(w);

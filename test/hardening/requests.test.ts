@@ -12,7 +12,7 @@ const PNG_HEAD = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const png = (size: number) => Buffer.concat([PNG_HEAD, Buffer.alloc(size - PNG_HEAD.length, 7)]);
 
 function multipartBody(boundary: string, parts: { headers: string; data: Buffer }[]): Buffer {
-  return Buffer.concat([...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\n${p.headers}\r\n\r\n`, 'latin1'), p.data, Buffer.from('\r\n')]), Buffer.from(`--${boundary}--\r\n`)]);
+  return Buffer.concat([...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\n${p.headers}\r\n\r\n`, 'utf8'), p.data, Buffer.from('\r\n')]), Buffer.from(`--${boundary}--\r\n`)]);
 }
 const activityPart = { headers: 'Content-Disposition: form-data; name="activity"; filename="blob"\r\nContent-Type: application/vnd.microsoft.activity', data: Buffer.from(JSON.stringify({ type: 'message' })) };
 const filePart = (data: Buffer, name = 'shot.png') => ({ headers: `Content-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png`, data });
@@ -22,7 +22,7 @@ describe('requests that must not stop or stall the server', () => {
   const alive = async () => (await fetch(`${server.url}/healthz`)).status === 200;
   beforeAll(async () => {
     server = await startServer({
-      DATA_DIR: tempDir(), UPLOAD_MAX_BYTES: String(UPLOAD_MAX), UPLOAD_CONVERSATION_MAX_FILES: '2', UPLOAD_TOTAL_MAX_FILES: '5',
+      DATA_DIR: tempDir(), UPLOAD_MAX_BYTES: String(UPLOAD_MAX), UPLOAD_CONVERSATION_MAX_FILES: '2', UPLOAD_TOTAL_MAX_FILES: '6',
       STREAMS_PER_ADDRESS: '30',
     });
   });
@@ -110,6 +110,19 @@ describe('requests that must not stop or stall the server', () => {
       expect(await alive()).toBe(true);
     });
 
+    it('keeps a UTF-8 file name as sent, and refuses an activity part over 256 KB', async () => {
+      const s = await DirectLineSession.start(server.url);
+      const named = { headers: 'Content-Disposition: form-data; name="file"; filename="résumé ✓.png"\r\nContent-Type: image/png', data: png(500) };
+      const res = await request(`${server.url}/v3/directline/conversations/${s.conversationId}/upload?userId=${s.userId}`, {
+        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'multipart/form-data; boundary=XyZ' }, body: multipartBody('XyZ', [activityPart, named]),
+      });
+      expect(res.status).toBe(200);
+      const echo = (await s.since('')).activities.find((a) => a.attachments?.length);
+      expect(echo?.attachments?.[0]?.name).toBe('résumé ✓.png');
+      const big = { headers: activityPart.headers, data: Buffer.from(JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) })) };
+      expect((await upload(s, multipartBody('XyZ', [big]))).status).toBe(413);
+    });
+
     it('accepts a file of exactly the limit and refuses one byte more with the reason, also in the chat', async () => {
       const s = await DirectLineSession.start(server.url);
       expect((await upload(s, multipartBody('XyZ', [activityPart, filePart(png(UPLOAD_MAX))]))).status).toBe(200);
@@ -127,7 +140,7 @@ describe('requests that must not stop or stall the server', () => {
       expect(third.body).toMatch(/already has 2 files, the most it can hold/);
       expect(await a.botTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/the most it can hold/)]));
 
-      // The store now holds 1 (exact-limit test) + 2 files; its quota is 5.
+      // The store now holds 2 files (the exact-limit and file-name tests) + these 2; its quota is 6.
       const b = await DirectLineSession.start(server.url);
       expect((await upload(b, multipartBody('XyZ', [activityPart, filePart(png(1000))]))).status).toBe(200);
       expect((await upload(b, multipartBody('XyZ', [activityPart, filePart(png(1000))]))).status).toBe(200);

@@ -1,32 +1,28 @@
 // Files go with their conversation: once a widget conversation has been idle for RETENTION_DAYS, its
 // history, uploads, transcript and state are deleted; tickets stay.
-import type restify from 'restify';
 import { DirectLineSession } from '../directline/session';
-import { listen, tempDir, testApp } from '../helpers';
+import { servedDuringTests, tempDir, testApp } from '../helpers';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('screenshot bytes')]);
 
 describe('retention', () => {
   let now = Date.now();
   const app = testApp(tempDir(), { RETENTION_DAYS: '30' }, { now: () => now });
-  let server: restify.Server;
-  let url = '';
-  beforeAll(async () => ({ server, url } = await listen(app)));
-  afterAll(async () => { server.close(); await app.close(); });
+  const served = servedDuringTests(app);
 
   it('deletes an idle conversation with its files, and keeps a recent one', async () => {
-    const old = await DirectLineSession.start(url);
+    const old = await DirectLineSession.start(served.url);
     const fd = new FormData();
     fd.append('activity', new Blob([JSON.stringify({ type: 'message' })], { type: 'application/vnd.microsoft.activity' }));
     fd.append('file', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'shot.png');
-    const up = await fetch(`${url}/v3/directline/conversations/${old.conversationId}/upload?userId=${old.userId}`, { method: 'POST', headers: { authorization: `Bearer ${old.token}` }, body: fd });
+    const up = await fetch(`${served.url}/v3/directline/conversations/${old.conversationId}/upload?userId=${old.userId}`, { method: 'POST', headers: { authorization: `Bearer ${old.token}` }, body: fd });
     expect(up.status).toBe(200);
     await app.directLine!.idle();
     const fileUrl = (await old.since()).activities.find((a) => a.attachments?.length)?.attachments?.[0]?.contentUrl ?? '';
     expect((await fetch(fileUrl)).status).toBe(200);
 
     now += 20 * 24 * 3600 * 1000;
-    const recent = await DirectLineSession.start(url);
+    const recent = await DirectLineSession.start(served.url);
     await app.directLine!.idle();
     expect(app.retention.sweep()).toEqual({ conversations: 0, files: 0 });
 
