@@ -1,7 +1,9 @@
-// A reader that does not keep up is dropped once its queue passes a bound, instead of growing the
-// server's memory without limit; it reconnects and resumes from its watermark.
+// Live streams are bounded: in all and per address (refused before the handshake), and a reader that
+// does not keep up is dropped once its queue passes a bound instead of growing the server's memory; it
+// reconnects and resumes from its watermark.
 import type { ServerResponse } from 'node:http';
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { AgentRelay } from '../../bot/handoff/relay';
 import { ActivityStreams, DEFAULT_STREAM_LIMITS } from '../../bot/directline/streams';
@@ -16,6 +18,21 @@ class FakeSocket extends EventEmitter {
   ping(): void {}
   close(): void { this.terminate(); }
 }
+
+describe('stream limits', () => {
+  it('refuses streams past the total (503) and past one address\'s share (429); a closed one frees its place', () => {
+    const streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, total: 3, perAddress: 2 });
+    const sockets = Array.from({ length: 4 }, () => new EventEmitter());
+    expect(streams.admit('203.0.113.1', sockets[0] as unknown as Duplex)).toEqual({ ok: true });
+    expect(streams.admit('203.0.113.1', sockets[1] as unknown as Duplex)).toEqual({ ok: true });
+    expect(streams.admit('203.0.113.1', sockets[2] as unknown as Duplex)).toMatchObject({ ok: false, status: 429 });
+    expect(streams.admit('198.51.100.1', sockets[2] as unknown as Duplex)).toEqual({ ok: true });
+    expect(streams.admit('198.51.100.2', sockets[3] as unknown as Duplex)).toMatchObject({ ok: false, status: 503 });
+    sockets[0]?.emit('close');
+    expect(streams.admit('198.51.100.2', sockets[3] as unknown as Duplex)).toEqual({ ok: true });
+    streams.close();
+  });
+});
 
 describe('slow readers', () => {
   it('a widget stream whose unsent bytes pass the bound is dropped; a reading one is kept', () => {
