@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { FILE_PATH_PREFIX, type FileStore } from '../storage/files';
 import type { OriginPolicy } from '../web/origins';
 import type { PublicAddress } from '../web/publicAddress';
-import { readBody } from '../web/body';
+import { answerAfterBody, readBody } from '../web/body';
 import { reasons } from '../web/reasons';
 import { ConversationFullError, type DirectLineChannel, type PostedActivity } from './channel';
 import { parseWatermark, type DirectLineConversation } from './conversationStore';
@@ -173,39 +173,38 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     const conversation = conversationOf(req, res);
     if (!conversation) return;
     // A refusal is told in the chat too: the widget shows the reason where the customer is looking.
-    const refuse = (status: number, reason: string, code = 'BadArgument') => {
+    const refuse = async (status: number, reason: string, code = 'BadArgument') => {
       channel.notice(conversation.id, reason);
       if (status === 429) res.setHeader('Retry-After', '60');
-      // What is left of the body is not read.
-      res.setHeader('Connection', 'close');
-      fail(res, status, code, reason);
+      if (status === 408) { res.setHeader('Connection', 'close'); fail(res, status, code, reason); return; }
+      await answerAfterBody(req, res, () => fail(res, status, code, reason));
     };
-    if (channel.isFull(conversation)) { fail(res, 413, 'ConversationFull', new ConversationFullError().message); return; }
+    if (channel.isFull(conversation)) { await refuse(413, new ConversationFullError().message, 'ConversationFull'); return; }
     const room = o.uploads.check(conversation.id, 0, 0);
-    if (!room.ok) { refuse(room.status, room.reason, 'QuotaExceeded'); return; }
+    if (!room.ok) { await refuse(room.status, room.reason, 'QuotaExceeded'); return; }
     const address = req.socket.remoteAddress ?? 'unknown';
     const slot = o.uploads.begin(conversation.id, address);
-    if (!slot.ok) { refuse(slot.status, slot.reason, 'TooManyRequests'); return; }
+    if (!slot.ok) { await refuse(slot.status, slot.reason, 'TooManyRequests'); return; }
     let upload;
     try {
       upload = await readUpload(req, o.uploadMaxBytes);
     } catch (err) {
-      if (!(err instanceof UploadError)) throw err;
-      refuse(err.status, err.message);
-      return;
-    } finally {
       slot.release();
+      if (!(err instanceof UploadError)) throw err;
+      await refuse(err.status, err.message);
+      return;
     }
+    slot.release();
     const body = PostedActivitySchema.safeParse(upload.activity);
     if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     const accepted: { name: string; data: Buffer; type: string }[] = [];
     for (const file of upload.files) {
       const check = checkFile(file);
-      if (!check.ok) { refuse(415, check.reason); return; }
+      if (!check.ok) { await refuse(415, check.reason); return; }
       accepted.push({ name: file.name, data: file.data, type: check.type });
     }
     const quota = o.uploads.check(conversation.id, accepted.length, accepted.reduce((n, f) => n + f.data.length, 0));
-    if (!quota.ok) { refuse(quota.status, quota.reason, 'QuotaExceeded'); return; }
+    if (!quota.ok) { await refuse(quota.status, quota.reason, 'QuotaExceeded'); return; }
     o.uploads.stored(address, accepted.reduce((n, f) => n + f.data.length, 0));
     const base = o.address.base;
     const attachments = accepted.map((f) => {

@@ -132,6 +132,45 @@ function parse(req: restify.Request, bytes: Buffer, accept: ReadonlyArray<'json'
   throw wrongType(accept);
 }
 
+/** Bytes of a refused body still read (and dropped) so that the client gets to read the answer. */
+const DISCARD_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Answers a request whose body is refused once the client has finished sending it. Answered at once, a
+ * client still writing (without Expect: 100-continue, as most send) gets EPIPE when the connection closes
+ * under it and never sees the 413. The rest is read and dropped, for at most DISCARD_MAX_BYTES and
+ * IDLE_MS; past either, the answer goes out and the connection is closed.
+ */
+export function answerAfterBody(req: restify.Request, res: restify.Response, answer: () => void): Promise<void> {
+  if (req.complete) { answer(); return Promise.resolve(); }
+  let dropped = 0;
+  let done = false;
+  let answered: () => void = () => undefined;
+  const finish = (close: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.removeListener('data', onData);
+    if (!res.headersSent) {
+      if (close) res.setHeader('Connection', 'close');
+      answer();
+    }
+    answered();
+  };
+  const onData = (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_MAX_BYTES) finish(true);
+  };
+  const timer = setTimeout(() => finish(true), IDLE_MS);
+  req.removeAllListeners('data');
+  req.on('data', onData);
+  req.once('end', () => finish(false));
+  req.once('error', () => finish(true));
+  req.resume();
+  // An async route handler must not return before it has answered (restify would answer 500 for it).
+  return new Promise((resolve) => { answered = resolve; });
+}
+
 /** A restify handler that sets `req.body`, or answers 4xx with `{ error }` and ends the chain there. */
 export function readBody(opts: BodyOptions): restify.RequestHandler {
   const accept = opts.accept ?? ['json'];
@@ -147,10 +186,11 @@ export function readBody(opts: BodyOptions): restify.RequestHandler {
       .then((bytes) => { req.body = parse(req, bytes, accept, required); next(); })
       .catch((err: unknown) => {
         if (!(err instanceof BodyError)) { next(err as Error); return; }
-        // The rest of an oversized or stalled body is not read: close the connection after answering.
-        if (err.status === 413 || err.status === 408 || err.status === 415) res.setHeader('Connection', 'close');
-        res.send(err.status, opts.errorBody ? opts.errorBody(err.status, err.message) : { error: err.message });
-        next(false);
+        const answer = () => {
+          res.send(err.status, opts.errorBody ? opts.errorBody(err.status, err.message) : { error: err.message });
+          next(false);
+        };
+        if (err.status === 408) { res.setHeader('Connection', 'close'); answer(); } else void answerAfterBody(req, res, answer);
       });
   };
 }

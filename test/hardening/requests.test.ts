@@ -76,6 +76,15 @@ describe('requests that must not stop or stall the server', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('lets a client finish sending a refused body, so it reads the 413 instead of a broken pipe', async () => {
+    // Larger than the socket buffers, so the client is still writing when the server answers.
+    const big = Buffer.alloc(6 * 1024 * 1024, 'a');
+    for (let i = 0; i < 5; i++) {
+      const res = await request(`${server.url}/api/messages`, { headers: { 'content-type': 'application/json', connection: 'close' }, body: big });
+      expect(res.status).toBe(413);
+    }
+  });
+
   it('answers deeply nested JSON with 400 and the reason', async () => {
     const s = await DirectLineSession.start(server.url);
     for (const [path, headers] of [['/api/messages', {}], [`/v3/directline/conversations/${s.conversationId}/activities`, { authorization: `Bearer ${s.token}` }]] as const) {
