@@ -3,7 +3,7 @@ import {
   type ConfigurationBotFrameworkAuthenticationOptions, type Middleware,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import type { Entities } from '../dialogs/entities';
+import type { Memory } from '../dialogs/memory';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { TriageServices } from '../dialogs/services';
 import { loadBrain, type Brain } from '../rules';
@@ -104,19 +104,19 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
   const agentSessions = new AgentSessions(db, options.now);
   const relay = new AgentRelay((session) => agentSessions.active(session));
-  const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, log, options.deliveryTimeoutMs);
+  const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs);
 
   const services: TriageServices = {
     brain,
+    recognizer: brain.router,
     tickets,
     transcripts,
     files: new FileStore(db),
     handoff,
-    entities: conversationState.createProperty<Entities>('entities'),
-    misses: conversationState.createProperty<number>('misses'),
+    memory: conversationState.createProperty<Memory>('memory'),
   };
   const dialog = new MainDialog(services);
-  const bot = new TriageBot(conversationState, dialog, conversationState.createProperty<DialogState>('dialogState'), services.entities);
+  const bot = new TriageBot(conversationState, dialog, conversationState.createProperty<DialogState>('dialogState'), services);
 
   // Order matters: record first (so nothing is lost); shape and retry Teams sends before anything is
   // sent; then the hand-off gate (the bot stays silent while a person has the conversation), then the
@@ -125,7 +125,7 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     new TranscriptRecorder(transcripts),
     new TeamsShaping(),
     new TeamsRetry(options.teamsRetry),
-    new HandoffGate(handoff, (text) => brain.router.control(text) === 'cancel'),
+    new HandoffGate(handoff),
     new TypingIndicator(),
   ];
   adapter.use(...middleware);

@@ -3,8 +3,10 @@ import {
   type ConversationState, type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { extractEntities, type Entities } from '../dialogs/entities';
 import type { MainDialog } from '../dialogs/mainDialog';
+import { readMemory } from '../dialogs/memory';
+import type { TriageServices } from '../dialogs/services';
+import { extractSlots } from '../dialogs/slots';
 
 const TEAMS = 'msteams';
 const PROFILE_LOOKUP_MS = 2000;
@@ -17,16 +19,17 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Greets new members and hands every message to the main dialog; state is saved at the end of each turn.
- * In Teams it answers in channels and group chats only when @mentioned (mention stripped before routing),
- * greets on install, reads the user's email from their Teams profile (to offer, not assume), and takes
- * Adaptive Card Action.Execute invokes like Action.Submit messages.
+ * Every message is read for values the customer volunteers ("I'm at home, no VPN"), kept for the
+ * questions ahead. In Teams it answers in channels and group chats only when @mentioned (mention
+ * stripped before routing), greets on install, reads the user's email from their Teams profile (to
+ * offer, not assume), and takes Adaptive Card Action.Execute invokes like Action.Submit messages.
  */
 export class TriageBot extends TeamsActivityHandler {
   constructor(
     private readonly conversationState: ConversationState,
     private readonly dialog: MainDialog,
     private readonly dialogState: StatePropertyAccessor<DialogState>,
-    private readonly entities: StatePropertyAccessor<Entities>,
+    private readonly services: TriageServices,
   ) {
     super();
     this.onMessage(async (context, next) => {
@@ -34,11 +37,14 @@ export class TriageBot extends TeamsActivityHandler {
       // A quick-reply button posted as card data rather than as text (see TeamsShaping).
       const choice = (context.activity.value as { choice?: unknown } | undefined)?.choice;
       if (!context.activity.text && typeof choice === 'string') context.activity.text = choice;
-      const text = context.activity.text ?? '';
-      if (text) {
-        const found = extractEntities(text);
-        if (Object.keys(found).length) await this.entities.set(context, { ...(await this.entities.get(context, {})), ...found });
+      const memory = await readMemory(this.services.memory, context);
+      // After a person had the conversation, the bot starts afresh rather than at a question from before.
+      if (memory.withPerson && !this.services.handoff.waitingFor(context.activity.conversation.id) && !this.services.handoff.isOpen(context.activity.conversation.id)) {
+        memory.withPerson = false;
+        await this.dialogState.delete(context);
       }
+      const text = context.activity.text ?? '';
+      if (text) memory.slots = { ...memory.slots, ...extractSlots(this.services.brain.rules.allFields(), text) };
       await this.dialog.run(context, this.dialogState);
       await next();
     });
@@ -50,7 +56,7 @@ export class TriageBot extends TeamsActivityHandler {
       if (a.channelId === TEAMS) {
         // Installed: a welcome with the topics in personal chat; in a team or group chat, how to ask.
         if (botAdded && a.conversation?.conversationType === 'personal') await context.sendActivity(this.dialog.greeting());
-        else if (botAdded) await context.sendActivity("Hi! I'm the Kartra support assistant. Mention me (@Kartra Support) with a question about logging in, a blocked IP, a purchase, custom domains or billing.");
+        else if (botAdded) await context.sendActivity(this.dialog.greetingForGroups());
       } else if (others.length > 0) {
         await context.sendActivity(this.dialog.greeting());
       }
@@ -78,8 +84,8 @@ export class TriageBot extends TeamsActivityHandler {
       if (!mentioned) return false;
     }
     if (a.text) a.text = TurnContext.removeRecipientMention(a).replace(/&nbsp;/g, ' ').trim();
-    const known = await this.entities.get(context, {});
-    if (known.profileEmail === undefined) {
+    const memory = await readMemory(this.services.memory, context);
+    if (memory.profileEmail === undefined) {
       let email = '';
       try {
         // Not worth holding the customer's answer for: the connector retries a failing call for seconds.
@@ -88,7 +94,7 @@ export class TriageBot extends TeamsActivityHandler {
       } catch {
         // No profile (permissions, a guest, an outage, too slow): the bot simply asks, as everywhere else.
       }
-      await this.entities.set(context, { ...known, profileEmail: email });
+      memory.profileEmail = email;
     }
     return true;
   }

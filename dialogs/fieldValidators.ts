@@ -1,6 +1,9 @@
 import net from 'node:net';
 import { z } from 'zod';
+import type { Messages } from '../rules/messages';
 import type { FieldDef } from '../rules/schema';
+import { recogniseOption } from './choicePrompt';
+import { polarity } from './polarity';
 
 export interface IncomingAttachment { name?: string; contentType: string; contentUrl?: string; size?: number }
 export interface FieldInput { text?: string; attachments?: IncomingAttachment[] }
@@ -9,12 +12,9 @@ export type FieldCheck =
   | { ok: true; value: string; attachment?: AcceptedAttachment }
   | { ok: false; reason: string };
 
-export const CANT_FIND_SUPPORT_CODE = "I can't find it";
-export const SUPPORT_CODE_NOT_PROVIDED = 'Not provided (the customer could not find it)';
-
 // Longest answer taken per type; a field's max_length overrides it.
 const MAX_LENGTH: Record<FieldDef['type'], number> = {
-  text: 2000, choice: 500, email: 320, ip: 100, domain: 300, username: 64, support_code: 64, yesno: 100, screenshot: 2000,
+  text: 2000, choice: 500, email: 320, ip: 100, domain: 300, username: 64, support_code: 64, yesno: 500, screenshot: 2000,
 };
 const EmailSchema = z.email();
 const EMAIL_IN_TEXT = /[^\s<>()[\]"',;:]*@[^\s<>()[\]"',;:]*/g;
@@ -22,91 +22,107 @@ const IPV4_LIKE = /\b\d{1,3}(?:\.\d{1,3}){3}\b/;
 const IPV6_LIKE = /(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}/i;
 const HOSTNAME = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"]+/i;
-const YES = /^(y|yes|yeah|yep|yup|sure|correct|true|i do|we do|they do|it is|affirmative|absolutely|of course|si|oui|ja)\b/i;
-const NO = /^(n|no|nope|nah|not really|never|false|i don'?t|we don'?t|they don'?t|none|negative|only me|just me)\b/i;
 const SKIP_CODE = /(can'?t|cannot|could ?n'?o?t|unable to) (find|locate|see)|don'?t (know|have)|no idea|not sure|skip|none|^no$|^n\/?a$/i;
+// Addresses that belong to Kartra itself: never the customer's own account email.
+const KARTRA_DOMAINS = /@(?:[\w-]+\.)*(?:kartra\.com|genesisdigital\.co)$/i;
+
+/** Addresses that are not what Kartra sees of a customer: private networks, loopback, link-local, shared (CGNAT). */
+const NOT_PUBLIC = new net.BlockList();
+for (const [net4, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) NOT_PUBLIC.addSubnet(net4, prefix, 'ipv4');
+for (const [net6, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10]] as const) NOT_PUBLIC.addSubnet(net6, prefix, 'ipv6');
 
 const quoted = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
 
-function checkEmail(text: string): FieldCheck {
+function checkEmail(text: string, m: Messages): FieldCheck {
   const candidates = text.match(EMAIL_IN_TEXT) ?? [];
   for (const c of candidates) {
     const email = c.replace(/[.!?]+$/, '');
-    if (EmailSchema.safeParse(email).success) return { ok: true, value: email.toLowerCase() };
+    if (!EmailSchema.safeParse(email).success) continue;
+    if (KARTRA_DOMAINS.test(email)) return { ok: false, reason: m.say('email_not_yours', { value: email.toLowerCase() }) };
+    return { ok: true, value: email.toLowerCase() };
   }
-  if (candidates.length > 0) return { ok: false, reason: `“${quoted(candidates[0] ?? '')}” isn't a complete email address: it should look like name@example.com.` };
-  return { ok: false, reason: "That doesn't look like an email address: it has no @. It should look like name@example.com." };
+  if (candidates.length > 0) return { ok: false, reason: m.say('email_incomplete', { value: quoted(candidates[0] ?? '') }) };
+  return { ok: false, reason: m.say('email_missing') };
 }
 
-function checkIp(text: string): FieldCheck {
+function checkIp(text: string, m: Messages): FieldCheck {
   const v4 = IPV4_LIKE.exec(text)?.[0];
   if (v4) {
-    if (net.isIPv4(v4)) return { ok: true, value: v4 };
-    return { ok: false, reason: `${v4} isn't a valid IP address: each of the four numbers must be between 0 and 255.` };
+    if (!net.isIPv4(v4)) return { ok: false, reason: m.say('ip_invalid', { value: v4 }) };
+    if (NOT_PUBLIC.check(v4, 'ipv4')) return { ok: false, reason: m.say('ip_private', { value: v4 }) };
+    return { ok: true, value: v4 };
   }
   const v6 = IPV6_LIKE.exec(text)?.[0];
-  if (v6 && net.isIPv6(v6)) return { ok: true, value: v6.toLowerCase() };
-  return { ok: false, reason: "That isn't an IP address. An IP address is four numbers between 0 and 255 separated by dots, like 203.0.113.7 (or an IPv6 address like 2001:db8::1)." };
+  if (v6 && net.isIPv6(v6)) {
+    if (NOT_PUBLIC.check(v6, 'ipv6')) return { ok: false, reason: m.say('ip_private', { value: v6 }) };
+    return { ok: true, value: v6.toLowerCase() };
+  }
+  return { ok: false, reason: m.say('ip_not_ip') };
 }
 
-function checkDomain(text: string): FieldCheck {
+function checkDomain(text: string, m: Messages): FieldCheck {
   const first = text.trim().split(/\s+/).find((w) => /\.[a-z]{2,}/i.test(w)) ?? text.trim();
   const host = first.replace(/^[a-z]+:\/\//i, '').replace(/[/?#].*$/, '').replace(/[.,;!]+$/, '').toLowerCase();
-  if (!HOSTNAME.test(host)) return { ok: false, reason: `“${quoted(host || text.trim())}” isn't a domain name. Please give it like www.yourdomain.com or shop.yourdomain.com.` };
-  if (/(^|\.)kartra\.com$/.test(host)) return { ok: false, reason: `${host} is a Kartra address, not your own domain. Which custom domain is it (like www.yourdomain.com)?` };
+  if (!HOSTNAME.test(host)) return { ok: false, reason: m.say('domain_invalid', { value: quoted(host || text.trim()) }) };
+  if (/(^|\.)kartra\.com$/.test(host)) return { ok: false, reason: m.say('domain_kartra', { value: host }) };
   return { ok: true, value: host };
 }
 
-function checkScreenshot(input: FieldInput): FieldCheck {
+function checkScreenshot(input: FieldInput, m: Messages): FieldCheck {
   const files = input.attachments ?? [];
   const image = files.find((a) => a.contentUrl && /^image\//i.test(a.contentType));
   if (image?.contentUrl) {
-    if (image.contentUrl.length > 4000) return { ok: false, reason: "That image's link is too long to keep. Please upload the image itself, or paste a shorter link to it." };
+    if (image.contentUrl.length > 4000) return { ok: false, reason: m.say('image_link_too_long') };
     const name = (image.name ?? 'screenshot').slice(0, 300) || 'screenshot';
     return { ok: true, value: `Attached image: ${name}`, attachment: { name, contentType: image.contentType.slice(0, 200), url: image.contentUrl, ...(Number.isSafeInteger(image.size) && (image.size ?? -1) >= 0 ? { size: image.size } : {}) } };
   }
   const link = URL_IN_TEXT.exec(input.text ?? '')?.[0]?.replace(/[.,;!)]+$/, '');
-  if (link && link.length > MAX_LENGTH.screenshot) return { ok: false, reason: `That link is ${link.length.toLocaleString('en')} characters long; please paste a shorter one (a Loom or TechSmith Capture share link), or upload the image.` };
+  if (link && link.length > MAX_LENGTH.screenshot) return { ok: false, reason: m.say('screenshot_link_too_long', { length: link.length.toLocaleString('en') }) };
   if (link) return { ok: true, value: link };
   const other = files.find((a) => a.contentUrl);
-  if (other) return { ok: false, reason: `That file is ${other.contentType}, not an image. Please upload a screenshot (PNG, JPG…) or paste a link to it.` };
-  return { ok: false, reason: 'I need the screenshot itself: upload the image here, or paste a link to it (a Loom or TechSmith Capture link works).' };
+  if (other) return { ok: false, reason: m.say('screenshot_not_image', { type: other.contentType }) };
+  return { ok: false, reason: m.say('screenshot_missing') };
+}
+
+/** Yes or no, keeping what else the customer said ("yes, NordVPN sometimes" → "Yes (NordVPN sometimes)"). */
+function checkYesNo(text: string, m: Messages): FieldCheck {
+  const p = polarity(text);
+  if (p.answer === undefined) return { ok: false, reason: m.say('yes_no') };
+  const label = p.answer === 'yes' ? 'Yes' : p.answer === 'no' ? 'No' : 'Not sure';
+  return { ok: true, value: p.detail ? `${label} (${p.detail})` : label };
+}
+
+/** One of the choices; or, where the field allows it, a short description that is none of them (not a link, an address or nonsense). */
+function checkChoice(def: FieldDef, text: string, m: Messages): FieldCheck {
+  const choices = def.choices ?? [];
+  const index = recogniseOption(text, { options: choices.map((label) => ({ label, synonyms: [] })), yesNo: false });
+  if (index !== undefined) return { ok: true, value: choices[index] ?? text };
+  const describes = /\p{L}{3,}/u.test(text) && !URL_IN_TEXT.test(text) && !/@/.test(text) && !IPV4_LIKE.test(text)
+    && (def.other_when ? new RegExp(def.other_when, 'iu').test(text) : (text.match(/\p{L}+/gu) ?? []).length >= 2);
+  if (def.allow_other && describes) return { ok: true, value: text };
+  return { ok: false, reason: def.allow_other ? m.say('choice_other', { choices: choices.join(', ') }) : m.say('choice_pick', { choices: choices.join(', ') }) };
 }
 
 /** Checks one answer against its field definition and returns the value to store, or why it was refused. */
-export function checkField(def: FieldDef, input: FieldInput): FieldCheck {
-  if (def.type === 'screenshot') return checkScreenshot(input);
+export function checkField(def: FieldDef, input: FieldInput, m: Messages): FieldCheck {
+  if (def.type === 'screenshot') return checkScreenshot(input, m);
   const text = (input.text ?? '').trim();
-  if (!text) {
-    return { ok: false, reason: (input.attachments?.length ?? 0) > 0 ? 'I need this one typed as text.' : "I didn't get an answer." };
-  }
+  if (!text) return { ok: false, reason: (input.attachments?.length ?? 0) > 0 ? m.say('typed_text_needed') : m.say('no_answer') };
   const max = def.max_length ?? MAX_LENGTH[def.type];
-  if (text.length > max) return { ok: false, reason: `That's ${text.length.toLocaleString('en')} characters; please keep it under ${max.toLocaleString('en')}.` };
+  if (text.length > max) return { ok: false, reason: m.say('too_long', { length: text.length.toLocaleString('en'), max: max.toLocaleString('en') }) };
   switch (def.type) {
-    case 'email': return checkEmail(text);
-    case 'ip': return checkIp(text);
-    case 'domain': return checkDomain(text);
-    case 'yesno':
-      if (YES.test(text)) return { ok: true, value: 'Yes' };
-      if (NO.test(text)) return { ok: true, value: 'No' };
-      return { ok: false, reason: 'Please answer yes or no.' };
-    case 'choice': {
-      const choices = def.choices ?? [];
-      const n = Number.parseInt(text, 10);
-      const hit = choices.find((c) => c.toLowerCase() === text.toLowerCase()) ??
-        (String(n) === text && n >= 1 && n <= choices.length ? choices[n - 1] : undefined) ??
-        choices.find((c) => text.toLowerCase().includes(c.toLowerCase()));
-      if (hit) return { ok: true, value: hit };
-      if (def.allow_other && text.length >= 2) return { ok: true, value: text };
-      return { ok: false, reason: `Please pick one of: ${choices.join(', ')}.` };
-    }
+    case 'email': return checkEmail(text, m);
+    case 'ip': return checkIp(text, m);
+    case 'domain': return checkDomain(text, m);
+    case 'yesno': return checkYesNo(text, m);
+    case 'choice': return checkChoice(def, text, m);
     case 'support_code':
-      if (SKIP_CODE.test(text)) return { ok: true, value: SUPPORT_CODE_NOT_PROVIDED };
-      if (/\bwhere\b|\?$/.test(text)) return { ok: false, reason: "Your Support Code is shown in your Kartra account profile. If you can't find it there, choose “I can't find it”." };
-      if (!/^[\w-]{2,64}$/.test(text)) return { ok: false, reason: "A Support Code is one short code of letters and numbers, without spaces. If you can't find it, choose “I can't find it”." };
+      if (SKIP_CODE.test(text)) return { ok: true, value: m.say('support_code_not_provided') };
+      if (/\bwhere\b|\?$/.test(text)) return { ok: false, reason: m.say('support_code_where') };
+      if (!/^[\w-]{2,64}$/.test(text)) return { ok: false, reason: m.say('support_code_format') };
       return { ok: true, value: text };
     case 'username':
-      if (!/^[\w.-]{2,64}$/.test(text)) return { ok: false, reason: 'A username is a single word (letters, numbers, dots, dashes or underscores), without spaces.' };
+      if (!/^[\w.-]{2,64}$/.test(text)) return { ok: false, reason: m.say('username_format') };
       return { ok: true, value: text };
     case 'text':
       return { ok: true, value: text };

@@ -1,53 +1,59 @@
-import { ActivityTypes, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
-  ChoicePrompt, ComponentDialog, ConfirmPrompt, DialogSet, DialogTurnStatus, ListStyle, WaterfallDialog,
-  type DialogContext, type DialogState, type DialogTurnResult, type FoundChoice, type WaterfallStepContext,
+  ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
+  type DialogContext, type DialogState, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { answerText } from '../knowledge';
+import { foreignLanguage } from '../knowledge/language';
+import { isStronglyNegative } from '../knowledge/sentiment';
 import type { ControlId, RoutableIntent } from '../rules/schema';
+import { ChoiceStepPrompt, recogniseOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
-import {
-  CHOICE_PROMPT, CONFIRM_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, type FlowOptions,
-} from './flowDialog';
-import { isStronglyNegative } from '../knowledge/sentiment';
-import { withChoices } from './messages';
+import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
+import { readMemory, type Memory } from './memory';
+import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
-import { SummaryPrompt } from './summary';
+import { recogniseSummary, SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
 const ROUTE = 'route';
-const CLARIFY_PROMPT = 'clarify';
-const SOMETHING_ELSE = 'Something else';
-const SORRY = "I'm sorry this has been so frustrating. Let me get a person from the support team to help you.";
+const OFFER_MID_FLOW = 'offerMidFlow';
 
-interface RouteValues { stage?: 'clarify' | 'miss' | 'flow'; guesses?: RoutableIntent[]; text?: string }
+type Stage = { kind: 'clarify'; guesses: RoutableIntent[] } | { kind: 'offer'; reason: string } | { kind: 'flow' };
+interface RouteValues { stage?: Stage; text?: string }
 const vals = (step: WaterfallStepContext) => step.values as RouteValues;
 
+/** A question rather than an answer: asked back at a field, it gets the field's help, not a refusal. */
 const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|is|are|will|should|may)\b/i;
+/** A question about the question being asked ("where do I find that?", "what do you mean?"). */
+const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
+/** "I told you already": the customer thinks they gave this before. */
+const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that))\b/i;
+/** A follow-up to the topic just answered ("and on Starter?", "how do I change it?", "are they Kartra employees?"). */
+const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is it|is that|are they|are those|do they|does it|can i|could i|how do i|where do i|and (?:on|for|with|in|the))\b|\b(?:it|they|them|those|that one|this one)\b/i;
 
 /**
- * Routes each new message to a tree (pattern rules, then the classifier, with a clarifying question when
- * unsure) and, while a tree runs, handles what may come at any point: cancel, start over, help, greetings,
- * thanks, a request for a person, and questions about something else (answered, then the tree resumes).
+ * Routes each new message (commands, a person asked for, frustration, another language, a follow-up to
+ * the last answer, then the classifier, with a clarifying question when unsure) and, while a tree runs,
+ * handles what may come at any point: commands, a person, frustration, a question about the question
+ * asked, "I told you already", and questions about something else (answered, then the tree resumes).
  */
 export class MainDialog extends ComponentDialog {
   constructor(private readonly services: TriageServices) {
     super(MAIN_DIALOG);
+    const messages = () => this.services.brain.rules.messages;
     this.addDialog(new FlowDialog(services))
-      .addDialog(new FieldPrompt(FIELD_PROMPT))
-      .addDialog(new ChoicePrompt(CHOICE_PROMPT, undefined, 'en-us'))
-      // Any text ends the clarifying question: a choice, or a new message that is routed afresh.
-      .addDialog(new ChoicePrompt(CLARIFY_PROMPT, async (p) => p.recognized.succeeded || Boolean(p.context.activity.text?.trim()), 'en-us'))
-      .addDialog(new ConfirmPrompt(CONFIRM_PROMPT, undefined, 'en-us'))
-      .addDialog(new SummaryPrompt(SUMMARY_PROMPT))
-      .addDialog(new WaterfallDialog(ROUTE, [
-        this.routeStep.bind(this), this.afterFirstPromptStep.bind(this), async (step) => step.endDialog(step.result),
-      ]));
+      .addDialog(new FieldPrompt(FIELD_PROMPT, messages))
+      .addDialog(new ChoiceStepPrompt(CHOICE_PROMPT, messages))
+      .addDialog(new SummaryPrompt(SUMMARY_PROMPT, messages))
+      .addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.afterPromptStep.bind(this), async (step) => step.endDialog(step.result)]))
+      .addDialog(new WaterfallDialog(OFFER_MID_FLOW, [this.offerStep.bind(this), this.afterOfferStep.bind(this)]));
     this.initialDialogId = ROUTE;
   }
 
   private get brain() { return this.services.brain; }
+  private get m() { return this.services.brain.rules.messages; }
 
   async run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void> {
     const set = new DialogSet(accessor);
@@ -63,80 +69,136 @@ export class MainDialog extends ComponentDialog {
   }
 
   greeting() {
-    return this.topicsMessage("Hi! I'm the Kartra support assistant. Tell me in your own words what's going on, or pick a topic:");
+    return this.topicsMessage(this.m.say('greeting'));
+  }
+
+  greetingForGroups() {
+    return this.m.say('greeting_group');
+  }
+
+  private offer(step: WaterfallStepContext | DialogContext, prompt: string, labels: string[]): Promise<DialogTurnResult> {
+    const spec: ChoiceSpec = { prompt, options: labels.map((label) => ({ label, synonyms: [] })), yesNo: false, maxFailures: 1 };
+    return step.prompt(CHOICE_PROMPT, { validations: spec });
   }
 
   // ---- routing a new message ----------------------------------------------------------------------------
 
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const a = step.context.activity;
-    const text = (a.text ?? '').trim();
+    // Routed again with what the customer wrote first (they chose to keep going with the assistant).
+    const again = step.options as { text?: string } | undefined;
+    const text = (again?.text ?? a.text ?? '').trim();
+    const memory = await readMemory(this.services.memory, step.context);
     if (!text) {
-      if (a.value !== undefined) await step.context.sendActivity("That form is no longer active. Tell me what you need and we'll start fresh.");
-      else await step.context.sendActivity(this.topicsMessage('I can only read text here. What can I help you with?'));
+      await step.context.sendActivity(a.value !== undefined ? this.m.say('stale_form') : this.topicsMessage(this.m.say('only_text')));
       return step.endDialog();
     }
-    const control = this.brain.router.control(text);
-    if (control) {
+    const recognizer = this.services.recognizer;
+    const control = recognizer.control(text);
+    const waiting = this.services.handoff.waitingFor(a.conversation.id);
+    if (control === 'reopen' && memory.draft) return this.reopen(step, memory);
+    if (control && control !== 'reopen') {
+      if (control === 'cancel' && waiting) {
+        await this.services.handoff.leaveQueue(step.context, waiting);
+        return step.endDialog();
+      }
       await this.answerControl(step.context, control, false);
       return step.endDialog();
     }
-    if (this.frustrated(text)) {
-      await step.context.sendActivity(SORRY);
-      return this.handOff(step, 'negative_sentiment', text);
+    if (waiting) {
+      await step.context.sendActivity(this.m.say(recognizer.pattern(text) === 'handoff.human' ? 'handoff_already_waiting' : 'handoff_waiting_ack'));
+      return step.endDialog();
     }
+    if (recognizer.pattern(text) === 'handoff.human') return this.startFlow(step, 'handoff.human', text);
+    if (!again?.text && this.frustrated(text)) return this.offerPerson(step, this.m.say('frustrated_offer'), 'negative_sentiment', this.m.say('keep_going'));
+
     const byLabel = this.intentByLabel(text);
     if (byLabel) return this.startFlow(step, byLabel, text);
-    const r = this.brain.router.classify(text);
-    if (r.intent === 'none') return this.miss(step, "Sorry, that's outside what I can help with here.");
+    const r = recognizer.classify(text);
+    const language = r.intent === 'none' || r.coverage < 0.6 ? foreignLanguage(text, r.coverage) : undefined;
+    if (language) return this.offerPerson(step, this.m.notEnglish(language), 'user_request', this.m.say('continue_in_english'));
+
+    const followUp = this.followUp(text, memory, r.intent, r.confidence);
+    if (followUp) {
+      await step.context.sendActivity(followUp);
+      return step.endDialog();
+    }
+    if (r.intent === 'none') return this.miss(step, memory, this.m.say('out_of_scope'));
     if (r.confidence < this.brain.rules.escalation.classifier.clarify_below) {
       const guesses = [r.intent, ...r.alternatives.map((x) => x.intent)]
         .filter((i): i is RoutableIntent => i !== 'none').slice(0, this.brain.rules.escalation.classifier.clarify_choices);
-      vals(step).stage = 'clarify';
-      vals(step).guesses = guesses;
+      vals(step).stage = { kind: 'clarify', guesses };
       vals(step).text = text;
-      return step.prompt(CLARIFY_PROMPT, {
-        prompt: MessageFactory.text("I want to be sure I send you the right way. Which of these is it?"),
-        choices: [...guesses.map((g) => this.brain.rules.intents[g].label), SOMETHING_ELSE],
-        style: ListStyle.suggestedAction,
-      });
+      return this.offer(step, this.m.say('clarify'), [...guesses.map((g) => this.brain.rules.intents[g].label), this.m.say('something_else')]);
     }
     return this.startFlow(step, r.intent, text);
   }
 
-  private async afterFirstPromptStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (vals(step).stage !== 'clarify') return step.endDialog(step.result);
-    const found = step.result as FoundChoice | undefined;
-    // Not one of the choices: the user said something new ("actually, my IP is blocked"), so route that.
-    if (!found) return step.replaceDialog(ROUTE);
-    const guesses = vals(step).guesses ?? [];
-    const chosen = guesses[found.index];
-    if (chosen) return this.startFlow(step, chosen, vals(step).text ?? "");
-    vals(step).stage = 'miss';
-    return this.miss(step, 'OK, none of those.');
-  }
-
-  private async startFlow(step: WaterfallStepContext, intent: RoutableIntent, text: string): Promise<DialogTurnResult> {
-    await this.services.misses.set(step.context, 0);
-    vals(step).stage = 'flow';
-    return step.beginDialog(FLOW_DIALOG, { intent, text } satisfies FlowOptions);
-  }
-
-  /** Counts a message the bot could not place; the Nth in a row hands the conversation to a person. */
-  private async miss(step: WaterfallStepContext, lead: string): Promise<DialogTurnResult> {
-    const misses = (await this.services.misses.get(step.context, 0)) + 1;
-    await this.services.misses.set(step.context, misses);
-    if (misses >= this.brain.rules.escalation.misunderstood_in_a_row) {
-      await this.services.misses.set(step.context, 0);
-      await step.context.sendActivity(`${lead} I don't want to keep you going round in circles, so I'll get a person to help.`);
-      return this.handOff(step, 'misunderstood', vals(step).text ?? '');
+  private async afterPromptStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const stage = vals(step).stage;
+    const result = step.result as ChoiceResult | undefined;
+    if (!stage || stage.kind === 'flow') return step.endDialog(step.result);
+    // Not one of the choices: the customer said something new ("actually, my IP is blocked"): route that.
+    if (!result || result.status === 'gave_up') return step.replaceDialog(ROUTE);
+    if (stage.kind === 'clarify') {
+      const chosen = stage.guesses[result.index];
+      if (chosen) return this.startFlow(step, chosen, vals(step).text ?? '');
+      await step.context.sendActivity(this.topicsMessage(`${this.m.say('none_of_those')} ${this.m.say('not_understood')}`));
+      return step.endDialog();
     }
-    await step.context.sendActivity(this.topicsMessage(`${lead} Could you say it in other words? These are the things I can help with:`));
+    if (result.index === 0) return this.handOff(step, stage.reason, vals(step).text ?? '');
+    // Keep going with the assistant: with what the customer first wrote, when it says what is wrong.
+    const original = vals(step).text ?? '';
+    if (stage.reason === 'negative_sentiment' && original && this.services.recognizer.classify(original).intent !== 'none') {
+      await step.context.sendActivity(this.m.say('keep_going_ack'));
+      return step.replaceDialog(ROUTE, { text: original });
+    }
+    await step.context.sendActivity(this.topicsMessage(`${this.m.say('keep_going_ack')} ${this.m.say('help')}`));
     return step.endDialog();
   }
 
-  private handOff(step: WaterfallStepContext, reason: string, text: string): Promise<DialogTurnResult> {
-    return step.beginDialog(FLOW_DIALOG, { intent: 'handoff.human', text, carried: { fields: {}, attachments: [], reason } } satisfies FlowOptions);
+  private async startFlow(step: WaterfallStepContext, intent: RoutableIntent, text: string): Promise<DialogTurnResult> {
+    const memory = await readMemory(this.services.memory, step.context);
+    memory.misses = 0;
+    vals(step).stage = { kind: 'flow' };
+    return step.beginDialog(FLOW_DIALOG, { intent, text } satisfies FlowOptions);
+  }
+
+  /** A cancelled ticket brought back: the same answers, the same run (so the same ticket), at its summary. */
+  private async reopen(step: WaterfallStepContext, memory: Memory): Promise<DialogTurnResult> {
+    const draft = memory.draft;
+    if (!draft) return step.endDialog();
+    delete memory.draft;
+    vals(step).stage = { kind: 'flow' };
+    return step.beginDialog(FLOW_DIALOG, {
+      intent: draft.intent as RoutableIntent, step: draft.step, runId: draft.runId, lead: this.m.say('summary_again'),
+      carried: {
+        fields: draft.fields, attachments: draft.attachments,
+        ...(draft.from ? { from: draft.from as RoutableIntent } : {}), ...(draft.reason ? { reason: draft.reason } : {}),
+      },
+    } satisfies FlowOptions);
+  }
+
+  /** Out of scope: the topics; the Nth such message in a row offers a person (never opens a hand-off by itself). */
+  private async miss(step: WaterfallStepContext, memory: Memory, lead: string): Promise<DialogTurnResult> {
+    memory.misses += 1;
+    vals(step).text = step.context.activity.text ?? '';
+    if (memory.misses >= this.brain.rules.escalation.misunderstood_in_a_row) {
+      memory.misses = 0;
+      return this.offerPerson(step, `${lead.replace(/[^.!?]*:$/, '').trim()} ${this.m.say('offer_person_misses')}`.trim(), 'misunderstood', this.m.say('no_thanks'));
+    }
+    await step.context.sendActivity(this.topicsMessage(lead));
+    return step.endDialog();
+  }
+
+  private offerPerson(step: WaterfallStepContext, prompt: string, reason: string, otherwise: string): Promise<DialogTurnResult> {
+    vals(step).stage = { kind: 'offer', reason };
+    vals(step).text = step.context.activity.text ?? '';
+    return this.offer(step, prompt, [this.m.say('talk_to_person'), otherwise]);
+  }
+
+  private handOff(dc: DialogContext, reason: string, text: string): Promise<DialogTurnResult> {
+    return dc.beginDialog(FLOW_DIALOG, { intent: 'handoff.human', text, carried: { fields: {}, attachments: [], reason } } satisfies FlowOptions);
   }
 
   /** A strongly negative message (sentiment threshold in rules/escalation.yaml). */
@@ -150,24 +212,35 @@ export class MainDialog extends ComponentDialog {
     return entry?.[0] as RoutableIntent | undefined;
   }
 
+  /**
+   * A short follow-up to the topic answered last ("and on Starter?" after webinar limits), answered from
+   * that topic when the help text has a direct answer to it, unless the message is plainly about
+   * something else.
+   */
+  private followUp(text: string, memory: Memory, intent: string, confidence: number): string | undefined {
+    const topic = memory.lastTopic as RoutableIntent | undefined;
+    if (!topic || !FOLLOW_UP.test(text) || (text.match(/\S+/g) ?? []).length > 16) return undefined;
+    const rules = this.brain.rules;
+    if (intent !== 'none' && intent !== topic && confidence >= rules.escalation.classifier.clarify_below
+      && rules.intents[intent as RoutableIntent]?.tree !== rules.intents[topic]?.tree) return undefined;
+    const flow = rules.flows.get(rules.intents[topic].tree);
+    const entry = flow?.steps[flow.entry[topic] ?? ''];
+    if (entry?.type !== 'answer') return undefined;
+    const answer = answerText(this.brain.knowledge, entry.article, topic, text);
+    return answer?.direct ? answer.text : undefined;
+  }
+
   private async answerControl(context: TurnContext, control: ControlId, midFlow: boolean): Promise<void> {
+    const m = this.m;
     switch (control) {
-      case 'greeting':
-        await context.sendActivity(midFlow ? 'Hi! Let’s carry on where we were.' : this.greeting());
-        return;
-      case 'thanks':
-        await context.sendActivity(midFlow ? "You're welcome!" : "You're welcome! Anything else I can help with?");
-        return;
-      case 'help':
-        await context.sendActivity(midFlow
-          ? 'Answer the question below and I’ll carry on. You can also say “cancel” to stop, “start over” for the menu, or “talk to a person” at any time.'
-          : this.topicsMessage('I can help with login trouble, blocked IP addresses, purchases from sellers who use Kartra, custom domains, billing and currencies, and questions the help center answers. Say “talk to a person” at any time. Pick a topic or describe your problem:'));
-        return;
-      case 'cancel':
-        await context.sendActivity(midFlow ? "OK, I've stopped that. Nothing was sent. What else can I help with?" : "There's nothing to cancel. What can I help you with?");
-        return;
-      case 'restart':
-        await context.sendActivity(this.topicsMessage("OK, let's start over. What can I help you with?"));
+      case 'greeting': await context.sendActivity(midFlow ? m.say('greeting_mid_flow') : this.greeting()); return;
+      case 'thanks': await context.sendActivity(m.say(midFlow ? 'thanks_mid_flow' : 'thanks')); return;
+      case 'bye': await context.sendActivity(m.say(midFlow ? 'bye_mid_flow' : 'bye')); return;
+      case 'help': await context.sendActivity(midFlow ? m.say('help_mid_flow') : this.topicsMessage(m.say('help'))); return;
+      case 'cancel': await context.sendActivity(m.say(midFlow ? 'cancelled' : 'cancel_nothing')); return;
+      case 'restart': await context.sendActivity(this.topicsMessage(m.say('restart'))); return;
+      case 'resolved': await context.sendActivity(m.say('resolved')); return;
+      case 'reopen': await context.sendActivity(m.say('cancel_nothing'));
     }
   }
 
@@ -177,54 +250,160 @@ export class MainDialog extends ComponentDialog {
     return (await this.interrupt(innerDc)) ?? super.onContinueDialog(innerDc);
   }
 
+  /** What the active prompt would take as its answer: then a command-like answer is an answer ("No, that's all"). */
+  private promptTakes(dc: DialogContext, text: string): boolean {
+    const active = dc.activeDialog;
+    if (active?.id === CHOICE_PROMPT) return recogniseOption(text, ChoiceStepPrompt.spec(active.state.options)) !== undefined;
+    if (active?.id === FIELD_PROMPT) {
+      // "no" is the answer to a yes/no question, not "no, that's all"; free text fields still hear commands.
+      const def = FieldPrompt.spec(active.state.options).def;
+      return (def.type === 'yesno' || def.type === 'choice') && checkField(def, { text }, this.m).ok;
+    }
+    if (active?.id === SUMMARY_PROMPT) return recogniseSummary(text, (active.state.options.validations as { rows: [] }).rows, this.m) !== undefined;
+    return false;
+  }
+
   private async interrupt(dc: DialogContext): Promise<DialogTurnResult | undefined> {
     const a = dc.context.activity;
     const text = (a.text ?? '').trim();
     if (a.type !== ActivityTypes.Message || !text) return undefined;
-    const router = this.brain.router;
+    // A new message after a prompt of the route itself (clarify, offers) is the route's business.
+    if (!FlowDialog.state(dc)) return undefined;
+    const recognizer = this.services.recognizer;
+    const flow = FlowDialog.state(dc);
+    const wantsPerson = recognizer.pattern(text) === 'handoff.human';
+    if (!wantsPerson && this.promptTakes(dc, text)) return undefined;
 
-    const control = router.control(text);
-    if (control === 'cancel' || control === 'restart') {
+    const control = recognizer.control(text);
+    if (control === 'cancel' || control === 'restart' || control === 'resolved') {
+      const waiting = this.services.handoff.waitingFor(a.conversation.id);
       await dc.cancelAllDialogs();
-      await this.answerControl(dc.context, control, true);
+      if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
+      else await this.answerControl(dc.context, control, true);
       return { status: DialogTurnStatus.complete };
     }
-    if (control) {
+    if (control === 'bye') {
+      await this.answerControl(dc.context, control, true);
+      return { status: DialogTurnStatus.waiting };
+    }
+    if (control && control !== 'reopen') {
       await this.answerControl(dc.context, control, true);
       await dc.repromptDialog();
       return { status: DialogTurnStatus.waiting };
     }
 
-    const flow = FlowDialog.state(dc);
-    const asked = router.pattern(text) === 'handoff.human';
-    if ((asked || this.frustrated(text)) && flow?.intent !== 'handoff.human') {
-      if (!asked) await dc.context.sendActivity(SORRY);
+    if (wantsPerson) {
+      if (flow?.intent === 'handoff.human') {
+        await dc.context.sendActivity(this.m.say('handoff_already_waiting'));
+        await dc.repromptDialog();
+        return { status: DialogTurnStatus.waiting };
+      }
+      const fields = flow?.fields ?? {};
+      const attachments = flow?.attachments ?? [];
+      const from = flow?.intent;
       await dc.cancelAllDialogs();
       return dc.beginDialog(FLOW_DIALOG, {
-        intent: 'handoff.human', text,
-        carried: { fields: flow?.fields ?? {}, attachments: flow?.attachments ?? [], ...(flow ? { from: flow.intent } : {}), reason: asked ? 'user_request' : 'negative_sentiment' },
+        intent: 'handoff.human', text, carried: { fields, attachments, ...(from ? { from } : {}), reason: 'user_request' },
       } satisfies FlowOptions);
     }
+    if (flow?.intent !== 'handoff.human' && this.frustrated(text)) return dc.beginDialog(OFFER_MID_FLOW, { reason: 'negative_sentiment' });
 
-    if (flow && QUESTION.test(text)) return this.digress(dc, text, flow.intent);
+    const r = recognizer.classify(text);
+    const language = r.intent === 'none' || r.coverage < 0.6 ? foreignLanguage(text, r.coverage) : undefined;
+    if (language) {
+      await dc.context.sendActivity(this.m.notEnglish(language));
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
+
+    if (dc.activeDialog?.id === FIELD_PROMPT) {
+      const handled = await this.atField(dc, text);
+      if (handled) return handled;
+    }
+    if (QUESTION.test(text) || dc.activeDialog?.id === CHOICE_PROMPT) return this.digress(dc, text, flow?.intent);
+    return undefined;
+  }
+
+  /** At a field: "I told you already", and questions about the question (its help), never taken as the value. */
+  private async atField(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const spec = FieldPrompt.spec(dc.activeDialog?.state.options);
+    if (TOLD_YOU.test(text)) {
+      const value = await this.alreadySaid(dc, spec.field);
+      if (value) {
+        await dc.context.sendActivity(this.m.say('told_you_found', { label: spec.def.label.toLowerCase(), value: escapeMarkdown(value) }));
+        return dc.endDialog({ status: 'ok', value });
+      }
+      await dc.context.sendActivity(this.m.say('told_you_missing'));
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
+    const valid = checkField(spec.def, { text }, this.m).ok;
+    const aboutTheQuestion = ABOUT_THE_QUESTION.test(text) && (text.match(/\S+/g) ?? []).length <= 12;
+    if (aboutTheQuestion && (!valid || spec.def.type === 'text')) {
+      // Another topic's question wins when the classifier is sure ("what currencies does Kartra support?").
+      const digression = await this.digress(dc, text, FlowDialog.state(dc)?.intent);
+      if (digression) return digression;
+      await dc.context.sendActivity(spec.def.help ?? this.m.say('field_question', { label: spec.def.label.toLowerCase() }));
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
+    return undefined;
+  }
+
+  /** A valid value for the field in something the customer wrote earlier in this conversation. */
+  private async alreadySaid(dc: DialogContext, field: string): Promise<string | undefined> {
+    const flow = FlowDialog.state(dc);
+    const def = this.brain.rules.field(flow?.flowId ?? '', field);
+    if (!def) return undefined;
+    const memory = await readMemory(this.services.memory, dc.context);
+    const said = [memory.slots[field], ...this.services.transcripts.list(dc.context.activity.conversation.id)
+      .filter((e) => e.role === 'user').map((e) => e.text).reverse()].filter((s): s is string => Boolean(s));
+    // Only the choices themselves count from old messages: any sentence is a "description" of a place.
+    const strict = def.type === 'choice' ? { ...def, allow_other: false } : def;
+    for (const s of said) {
+      if (TOLD_YOU.test(s)) continue;
+      const check = checkField(strict, { text: s }, this.m);
+      // A free-text field would take anything: only a value volunteered for it counts.
+      if (check.ok && (def.type !== 'text' || s === memory.slots[field])) return check.value;
+    }
     return undefined;
   }
 
   /** Answers a question about another topic from its article, then repeats the pending question. */
-  private async digress(dc: DialogContext, text: string, current: RoutableIntent): Promise<DialogTurnResult | undefined> {
-    const r = this.brain.router.classify(text);
-    if (r.intent === 'none' || r.intent === current || r.confidence < this.brain.rules.escalation.classifier.digression_above) return undefined;
+  private async digress(dc: DialogContext, text: string, current: RoutableIntent | undefined): Promise<DialogTurnResult | undefined> {
+    const r = this.services.recognizer.classify(text);
+    if (r.intent === 'none' || r.intent === 'handoff.human' || r.intent === current || r.confidence < this.brain.rules.escalation.classifier.digression_above) return undefined;
     const flow = this.brain.rules.flows.get(this.brain.rules.intents[r.intent].tree);
     const entry = flow?.steps[flow.entry[r.intent] ?? ''];
     if (entry?.type !== 'answer') return undefined;
     // An answer that is valid for the pending field wins over a digression ("is it 10.0.0.1?").
     const pending = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options) : undefined;
-    if (pending && pending.def.type !== 'text' && checkField(pending.def, { text }).ok) return undefined;
+    if (pending && pending.def.type !== 'text' && checkField(pending.def, { text }, this.m).ok) return undefined;
     const answer = answerText(this.brain.knowledge, entry.article, r.intent, text);
     if (!answer) return undefined;
-    await dc.context.sendActivity(answer);
-    await dc.context.sendActivity('Now, back to where we were:');
+    await dc.context.sendActivity(answer.text);
+    await dc.context.sendActivity(this.m.say('back_to_question'));
     await dc.repromptDialog();
     return { status: DialogTurnStatus.waiting };
+  }
+
+  // ---- a person offered in the middle of a tree ---------------------------------------------------------
+
+  private async offerStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return this.offer(step, this.m.say('frustrated_offer'), [this.m.say('talk_to_person'), this.m.say('keep_going')]);
+  }
+
+  /** "Talk to a person": the hand-off, with what the tree collected; otherwise the tree's question again. */
+  private async afterOfferStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as ChoiceResult | undefined;
+    if (result?.status === 'ok' && result.index === 0) {
+      const flow = FlowDialog.state(step);
+      const carried = { fields: flow?.fields ?? {}, attachments: flow?.attachments ?? [], ...(flow ? { from: flow.intent } : {}), reason: (step.options as { reason?: string }).reason ?? 'negative_sentiment' };
+      await step.cancelAllDialogs();
+      return step.beginDialog(FLOW_DIALOG, { intent: 'handoff.human', text: step.context.activity.text ?? '', carried } satisfies FlowOptions);
+    }
+    await step.context.sendActivity(this.m.say('keep_going_ack'));
+    // The question below comes again when this ends (a prompt re-asks on resuming).
+    return step.endDialog();
   }
 }

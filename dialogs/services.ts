@@ -4,15 +4,17 @@ import type { HandoffService } from '../bot/handoff/service';
 import type { FileStore } from '../bot/storage/files';
 import type { TranscriptStore } from '../bot/storage/transcripts';
 import type { Brain } from '../rules';
-import type { Entities } from './entities';
+import type { Memory } from './memory';
+import type { Recognizer } from './recognizer';
 
 /** What the dialogs need from the outside world; the bot's composition root provides it. */
 export interface TriageServices {
   brain: Brain;
+  /** How messages are understood: the brain's router, or a stub in tests of dialog logic. */
+  recognizer: Recognizer;
   tickets: TicketStore;
   transcripts: TranscriptStore;
   files: FileStore;
   handoff: HandoffService;
-  entities: StatePropertyAccessor<Entities>;
-  misses: StatePropertyAccessor<number>;
+  memory: StatePropertyAccessor<Memory>;
 }

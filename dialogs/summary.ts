@@ -1,70 +1,86 @@
 import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { Prompt, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
 import { z } from 'zod';
+import type { Messages } from '../rules/messages';
 import { escapeMarkdown, supportsCards, withChoices } from './messages';
 
-export interface SummaryRow { name: string; label: string; value: string }
-export interface SummarySpec { subject: string; department: string; rows: SummaryRow[] }
-export type SummaryAction = { action: 'confirm' } | { action: 'correct'; field?: string } | { action: 'cancel' };
-
-export const CONFIRM = 'Open the ticket';
-export const CORRECT = 'Correct a field';
-export const CANCEL = 'Cancel';
+export interface SummaryRow { name: string; label: string; value: string; aliases: string[] }
+export interface SummarySpec { subject: string; department: string; rows: SummaryRow[]; lead?: string }
+export type SummaryAction =
+  | { action: 'confirm' }
+  /** A field to correct; `said` is the message, which may hold the new value ("change the email to …"). */
+  | { action: 'correct'; field?: string; said?: string }
+  | { action: 'cancel' }
+  /** A bare "no": correct something, or cancel? */
+  | { action: 'undecided' };
 
 // What a card's Action.Submit posts back (Web Chat: message.value; Teams: the same, or an invoke).
 const SubmitSchema = z.object({ summary: z.enum(['confirm', 'correct', 'cancel']), field: z.string().max(100).optional() });
 
-export function summaryCard(spec: SummarySpec) {
+export function summaryCard(spec: SummarySpec, m: Messages) {
   return CardFactory.adaptiveCard({
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
     body: [
-      { type: 'TextBlock', text: 'Please check your ticket', weight: 'Bolder', size: 'Medium', wrap: true },
-      { type: 'TextBlock', text: `${escapeMarkdown(spec.subject)} · ${spec.department}`, isSubtle: true, wrap: true },
+      { type: 'TextBlock', text: m.say('summary_title'), weight: 'Bolder', size: 'Medium', wrap: true },
+      { type: 'TextBlock', text: `${spec.subject} · ${spec.department}`, isSubtle: true, wrap: true },
       { type: 'FactSet', facts: spec.rows.map((r) => ({ title: r.label, value: escapeMarkdown(r.value) })) },
       {
-        type: 'Input.ChoiceSet', id: 'field', label: 'Something wrong? Pick the field to correct:', isRequired: false,
+        type: 'Input.ChoiceSet', id: 'field', label: m.say('summary_pick_field'), isRequired: false,
         choices: spec.rows.map((r) => ({ title: r.label, value: r.name })),
       },
     ],
     actions: [
-      { type: 'Action.Submit', title: CONFIRM, style: 'positive', data: { summary: 'confirm' } },
-      { type: 'Action.Submit', title: CORRECT, data: { summary: 'correct' } },
-      { type: 'Action.Submit', title: CANCEL, data: { summary: 'cancel' } },
+      { type: 'Action.Submit', title: m.say('summary_open'), style: 'positive', data: { summary: 'confirm' } },
+      { type: 'Action.Submit', title: m.say('summary_correct'), data: { summary: 'correct' } },
+      { type: 'Action.Submit', title: m.say('summary_cancel'), data: { summary: 'cancel' } },
     ],
   });
 }
 
-export function summaryText(spec: SummarySpec): string {
-  const lines = spec.rows.map((r) => `- **${r.label}:** ${escapeMarkdown(r.value)}`);
-  return `Here's the ticket I'll open (${escapeMarkdown(spec.subject)}, ${spec.department}):\n\n${lines.join('\n')}\n\nShall I open it, or do you want to correct something?`;
+export function summaryText(spec: SummarySpec, m: Messages): string {
+  const rows = spec.rows.map((r) => `- **${r.label}:** ${escapeMarkdown(r.value)}`).join('\n');
+  return m.say('summary_text', { subject: escapeMarkdown(spec.subject), department: spec.department, rows });
 }
 
-function recognise(text: string, rows: SummaryRow[]): SummaryAction | undefined {
-  const t = text.trim().toLowerCase();
-  const named = rows.find((r) => t.includes(r.label.toLowerCase()) || t === r.name);
-  if (/^(cancel|don'?t|do not|no\b|stop)/.test(t)) return { action: 'cancel' };
-  if (/\b(correct|change|edit|fix|wrong|update)\b/.test(t) || named) return { action: 'correct', ...(named ? { field: named.name } : {}) };
-  if (/^(open|yes|yep|yeah|y|ok|okay|confirm|submit|send|sure|looks good|correct as is|go ahead|all good|fine|please do)\b/.test(t) || t === CONFIRM.toLowerCase()) return { action: 'confirm' };
+const norm = (s: string) => s.toLowerCase().replace(/[‘’`´]/g, "'").replace(/\s+/g, ' ').trim();
+const word = (phrase: string) => new RegExp(`\\b${phrase.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+
+const CANCEL = /^(?:no,?\s+)?(?:cancel|don'?t(?:\s+open)?|do not|stop|forget (?:it|about it)|never ?mind|scrap (?:it|that)|discard|delete it)\b/;
+const CORRECT = /\b(?:wrong|incorrect|change|correct (?:the|my|it|that|a|this)|correction|fix|update|edit|should be|is actually|not right|typo|mistake|instead)\b/;
+const CONFIRM = /^(?:yes|yep|yeah|yup|y|ok|okay|sure|correct|right|perfect|great|fine|good|confirm(?:ed)?|submit|send(?: it)?|go ahead|please do|do it|looks? (?:good|right|fine|correct|ok)|all (?:good|correct|fine|right)|that'?s (?:all )?(?:right|correct|fine|good|it)|open(?: it| the ticket)?|(?:it'?s )?all correct)\b/;
+const UNDECIDED = /^(?:no|nope|nah|not yet|wait|hold on|hmm+|hang on)\b/;
+
+/** What a typed answer to the summary means. */
+export function recogniseSummary(text: string, rows: SummaryRow[], m: Messages): SummaryAction | undefined {
+  const t = norm(text);
+  if (!t) return undefined;
+  if (CANCEL.test(t)) return { action: 'cancel' };
+  const named = rows.find((r) => t === r.name || [r.label, ...r.aliases].some((n) => word(n).test(t)));
+  if (named) return { action: 'correct', field: named.name, said: text };
+  if (CORRECT.test(t)) return { action: 'correct', said: text };
+  if (CONFIRM.test(t) || t === norm(m.say('summary_open'))) return { action: 'confirm' };
+  if (UNDECIDED.test(t)) return { action: 'undecided' };
+  if (t === norm(m.say('summary_correct'))) return { action: 'correct' };
   return undefined;
 }
 
 /** Shows the collected fields (a card where the channel renders one) and reads confirm / correct / cancel. */
 export class SummaryPrompt extends Prompt<SummaryAction> {
-  constructor(dialogId: string) {
+  constructor(dialogId: string, private readonly messages: () => Messages) {
     super(dialogId);
   }
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
     const spec = options.validations as SummarySpec;
-    if (isRetry) {
-      await context.sendActivity(withChoices(`Please choose “${CONFIRM}”, “${CORRECT}” or “${CANCEL}”.`, [CONFIRM, CORRECT, CANCEL]));
-    } else if (supportsCards(context)) {
-      await context.sendActivity(MessageFactory.attachment(summaryCard(spec)));
-    } else {
-      await context.sendActivity(withChoices(summaryText(spec), [CONFIRM, CORRECT, CANCEL]));
-    }
+    const m = this.messages();
+    const choices = [m.say('summary_open'), m.say('summary_correct'), m.say('summary_cancel')];
+    if (isRetry) await context.sendActivity(withChoices(m.say('summary_retry'), choices));
+    else if (supportsCards(context)) {
+      if (spec.lead) await context.sendActivity(spec.lead);
+      await context.sendActivity(MessageFactory.attachment(summaryCard(spec, m)));
+    } else await context.sendActivity(withChoices(spec.lead ? `${spec.lead}\n\n${summaryText(spec, m)}` : summaryText(spec, m), choices));
   }
 
   protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<SummaryAction>> {
@@ -77,7 +93,7 @@ export class SummaryPrompt extends Prompt<SummaryAction> {
       const value: SummaryAction = submit.data.summary === 'correct' ? { action: 'correct', ...(field ? { field } : {}) } : { action: submit.data.summary };
       return { succeeded: true, value };
     }
-    const value = recognise(a.text ?? '', spec.rows);
+    const value = recogniseSummary(a.text ?? '', spec.rows, this.messages());
     return value ? { succeeded: true, value } : { succeeded: false };
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from '../rules/projectRoot';
+import { directAnswer, loadAnswers, type DirectAnswers } from './answers';
 import { loadArticles, type Article } from './articles';
 import { factAnswer, factPlaceholders, loadFacts, type Facts } from './facts';
 import { loadUtterances, type Utterances } from './utterances';
@@ -8,6 +9,7 @@ export interface Knowledge {
   articles: ReadonlyMap<string, Article>;
   facts: Facts;
   utterances: Utterances;
+  answers: DirectAnswers;
 }
 
 export function defaultKnowledgeDir(): string {
@@ -19,14 +21,20 @@ export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
   return {
     facts,
     articles: loadArticles(path.join(dir, 'articles'), factPlaceholders(facts)),
+    answers: loadAnswers(path.join(dir, 'answers.yaml'), factPlaceholders(facts)),
     utterances: loadUtterances(path.join(dir, 'utterances.yaml')),
   };
 }
 
-/** An article's text for a message about `intent`, led by a direct fact answer when the message names one. */
-export function answerText(k: Knowledge, articleId: string, intent: string, text: string): string | undefined {
+/**
+ * The answer to a message about `intent`: a direct answer when the message asks something specific the
+ * help text answers (one currency, one plan, "can my username contain Kartra?"), else the whole article.
+ */
+export function answerText(k: Knowledge, articleId: string, intent: string, text: string): { text: string; direct: boolean } | undefined {
+  // The question's own answer first ("the interface is English only"), then what the facts say of a
+  // name it mentions ("Spanish is one of the checkout languages"), as a separate point.
+  const parts = [directAnswer(k.answers, intent, text), factAnswer(k.facts, intent, text)].filter((p): p is string => Boolean(p));
+  if (parts.length) return { text: parts.join('\n\n'), direct: true };
   const article = k.articles.get(articleId);
-  if (!article) return undefined;
-  const lead = factAnswer(k.facts, intent, text);
-  return lead ? `${lead}\n\n${article.body}` : article.body;
+  return article ? { text: article.body, direct: false } : undefined;
 }

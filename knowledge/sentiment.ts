@@ -30,11 +30,20 @@ export function sentiment(text: string): Sentiment {
   return { score: a.getSentiment(words), words: words.length, negativeWords: words.filter((w) => a.getSentiment([w]) < 0).length };
 }
 
+export interface FrustrationPolicy { below: number; min_words: number; min_negative_words: number; phrases: string[]; caps_words: number }
+
+const compiled = new WeakMap<FrustrationPolicy, RegExp[]>();
+
 /**
- * True for a message negative enough that a person should take over. One negative word is not enough
- * ("I was charged twice" is a billing question, not anger): it takes several, and a low mean.
+ * True for a message from a customer who is fed up: a phrase that says so (rules/escalation.yaml), several
+ * words shouted in capitals, or negative enough by word scores. One negative word is not enough ("I was
+ * charged twice" is a billing question, not anger).
  */
-export function isStronglyNegative(text: string, policy: { below: number; min_words: number; min_negative_words: number }): boolean {
+export function isStronglyNegative(text: string, policy: FrustrationPolicy): boolean {
+  let phrases = compiled.get(policy);
+  if (!phrases) { phrases = policy.phrases.map((p) => new RegExp(p, 'iu')); compiled.set(policy, phrases); }
+  if (phrases.some((re) => re.test(text))) return true;
+  if ((text.match(/\b[A-Z]{3,}\b/g) ?? []).filter((w) => !/^(IP|VPN|URL|SSL|DNS|API|CRM|SMS|PDF|USD|EUR|GBP|KARTRA|FAQ)$/.test(w)).length >= policy.caps_words) return true;
   const s = sentiment(text);
   return s.words >= policy.min_words && s.negativeWords >= policy.min_negative_words && s.score <= policy.below;
 }

@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { Messages, MessagesFileSchema } from './messages';
 import { projectRoot } from './projectRoot';
 import {
   EscalationFileSchema, FieldsFileSchema, FlowFileSchema, IntentsFileSchema, TicketPolicySchema,
   type EscalationPolicy, type FieldDef, type Flow, type IntentsFile, type RoutableIntent, type Step,
   type TicketPolicy,
 } from './schema';
+
+/** Placeholders a ticket subject may use besides its fields: why a hand-off happened, and the topic it came from. */
+export const SUBJECT_CONTEXT = ['handoff_reason', 'topic'];
 
 /** One problem in one rules file, reported as file, path inside it, and reason. */
 export interface RulesProblem { file: string; path: string; reason: string }
@@ -30,6 +34,9 @@ export interface RuleSet {
   kartraPhrases: string[];
   escalation: EscalationPolicy;
   tickets: TicketPolicy;
+  messages: Messages;
+  /** Every field any flow can ask for, by name (flows' own first, then the shared ones). */
+  allFields(): ReadonlyMap<string, FieldDef>;
   flows: ReadonlyMap<string, Flow>;
   /** A field as a flow sees it: its own definition first, then the shared one. */
   field(flowId: string, name: string): FieldDef | undefined;
@@ -70,7 +77,7 @@ function stepTargets(step: Step): Array<[string, string]> {
   switch (step.type) {
     case 'choice': return step.options.map((o, i) => [`options[${i}].next`, o.next]);
     case 'confirm': return [['yes', step.yes], ['no', step.no]];
-    case 'say': case 'answer': case 'ask': case 'ticket':
+    case 'say': case 'answer': case 'ask': case 'ticket': case 'handoff':
       return step.next ? [['next', step.next]] : [];
     default: return [];
   }
@@ -89,6 +96,7 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
   const escalation = load('escalation.yaml', EscalationFileSchema);
   const sharedFields = load('fields.yaml', FieldsFileSchema);
   const tickets = load('tickets.yaml', TicketPolicySchema);
+  const messages = load('messages.yaml', MessagesFileSchema);
 
   const flowDir = path.join(rulesDir, 'flows');
   const flows = new Map<string, Flow>();
@@ -111,7 +119,7 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     flowFiles.set(flow.id, rel(file));
   }
 
-  if (intents && escalation && sharedFields && tickets && problems.length === 0) {
+  if (intents && escalation && sharedFields && tickets && messages && problems.length === 0) {
     for (const [intent, def] of Object.entries(intents.intents)) {
       const flow = flows.get(def.tree);
       if (!flow) problems.push({ file: 'rules/intents.yaml', path: `intents.${intent}.tree`, reason: `no flow file rules/flows/${def.tree}.yaml` });
@@ -132,10 +140,11 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
         if (step.type === 'ask' && !knownField(step.field)) problems.push({ file, path: `steps.${stepId}.field`, reason: `unknown field "${step.field}"` });
         if (step.type === 'ticket') {
           step.fields.forEach((f, i) => { if (!knownField(f)) problems.push({ file, path: `steps.${stepId}.fields[${i}]`, reason: `unknown field "${f}"` }); });
+          step.skip.forEach((f, i) => { if (!tickets.always_include.includes(f)) problems.push({ file, path: `steps.${stepId}.skip[${i}]`, reason: `"${f}" is not one of tickets.yaml's always_include` }); });
           if (!tickets.departments.includes(step.department)) problems.push({ file, path: `steps.${stepId}.department`, reason: `"${step.department}" is not one of ${tickets.departments.join(', ')}` });
           for (const m of step.subject.matchAll(/\{(\w+)\}/g)) {
             const f = m[1] ?? '';
-            if (!step.fields.includes(f) && !tickets.always_include.includes(f)) problems.push({ file, path: `steps.${stepId}.subject`, reason: `placeholder {${f}} is not one of this ticket's fields` });
+            if (!step.fields.includes(f) && !tickets.always_include.includes(f) && !SUBJECT_CONTEXT.includes(f)) problems.push({ file, path: `steps.${stepId}.subject`, reason: `placeholder {${f}} is not one of this ticket's fields (or ${SUBJECT_CONTEXT.map((c) => `{${c}}`).join(', ')})` });
           }
         }
       }
@@ -144,7 +153,9 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     if (!flows.has('handoff')) problems.push({ file: 'rules/flows', path: '', reason: 'a handoff.yaml flow is required (escalations land there)' });
   }
 
-  if (problems.length > 0 || !intents || !escalation || !sharedFields || !tickets) throw new RulesError(problems);
+  if (problems.length > 0 || !intents || !escalation || !sharedFields || !tickets || !messages) throw new RulesError(problems);
+  const allFields = new Map<string, FieldDef>(Object.entries(sharedFields));
+  for (const flow of flows.values()) for (const [n, def] of Object.entries(flow.fields)) if (!allFields.has(n)) allFields.set(n, def);
   return {
     intents: intents.intents,
     topics: intents.topics,
@@ -154,6 +165,8 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     kartraPhrases: intents.kartra_phrases,
     escalation,
     tickets,
+    messages: new Messages(messages),
+    allFields: () => allFields,
     flows,
     field: (flowId, name) => flows.get(flowId)?.fields[name] ?? sharedFields[name],
   };

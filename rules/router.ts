@@ -9,6 +9,8 @@ export interface IntentRoute {
   source: 'pattern' | 'classifier';
   /** Other in-scope candidates, best first (for clarifying questions); empty for a pattern hit. */
   alternatives: ScoredIntent[];
+  /** The share of the message's words the classifier knows from training (1 for a pattern hit). */
+  coverage: number;
 }
 
 const PATTERN_CONFIDENCE = 0.99;
@@ -81,13 +83,13 @@ export class Router {
   classify(text: string): IntentRoute {
     // A rule is never unsure, so it needs no alternatives and the classifier need not run.
     const hit = this.rule(text);
-    if (hit) return { intent: hit, confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [] };
+    if (hit) return { intent: hit, confidence: PATTERN_CONFIDENCE, source: 'pattern', alternatives: [], coverage: 1 };
     const c = this.classifier.classify(text);
     const alternatives = c.ranked.filter((r) => r.intent !== 'none' && r.intent !== c.intent);
     const policy = this.rules.escalation.classifier;
     const offered = offeredScore(c, policy.clarify_choices);
-    if (isOutOfScope(c, policy)) return { intent: 'none', confidence: 1 - offered, source: 'classifier', alternatives };
-    return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives };
+    if (isOutOfScope(c, policy)) return { intent: 'none', confidence: 1 - offered, source: 'classifier', alternatives, coverage: c.coverage };
+    return { intent: c.intent, confidence: c.confidence, source: 'classifier', alternatives, coverage: c.coverage };
   }
 
   treeOf(intent: IntentId): string | undefined {

@@ -13,7 +13,11 @@ export type IntentId = z.infer<typeof IntentIdSchema>;
 /** Every id but `none`: the intents that have a tree. */
 export type RoutableIntent = Exclude<IntentId, 'none'>;
 
-export const CONTROL_IDS = ['greeting', 'thanks', 'help', 'cancel', 'restart'] as const;
+/**
+ * Whole-message commands that work anywhere. `resolved`: the customer sorted it out themselves ("never mind,
+ * I figured it out"); `reopen`: they want the ticket they just cancelled after all ("actually, open it").
+ */
+export const CONTROL_IDS = ['greeting', 'thanks', 'bye', 'help', 'cancel', 'restart', 'resolved', 'reopen'] as const;
 export type ControlId = (typeof CONTROL_IDS)[number];
 
 const name = z.string().max(60).regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
@@ -53,6 +57,10 @@ export const EscalationFileSchema = z.object({
     below: z.number().min(-5).max(0),
     min_words: z.number().int().min(1).max(50),
     min_negative_words: z.number().int().min(1).max(10),
+    /** Phrases that are frustration whatever the word scores say ("worst service ever", "locked out for 3 days"). */
+    phrases: z.array(regexSource).default([]),
+    /** Shouting: at least this many words of three or more letters in capitals. */
+    caps_words: z.number().int().min(1).max(20).default(3),
   }).strict(),
   handoff: z.object({
     minutes_per_conversation: z.number().positive().max(240),
@@ -71,13 +79,31 @@ export const FIELD_TYPES = ['text', 'email', 'ip', 'domain', 'yesno', 'choice', 
   'username'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
+/**
+ * How a field's value is read from anything the customer writes, not only from the answer to its question
+ * ("I'm at home, no VPN"): `when` matches the message; the value is `value`, or the regular expression's
+ * first group (`capture`). Values found this way are used instead of asking, and shown so they can be corrected.
+ */
+const ExtractRuleSchema = z.object({
+  when: regexSource,
+  value: z.string().min(1).optional(),
+}).strict();
+
 export const FieldDefSchema = z.object({
   label: z.string().min(1).max(60),
   type: z.enum(FIELD_TYPES),
   prompt: z.string().min(1),
+  /** The answer to "where do I find that?" asked at this field. */
+  help: z.string().min(1).optional(),
+  /** Other words customers use for this field at the summary ("change the email"). */
+  aliases: z.array(z.string().min(1)).default([]),
   choices: z.array(z.string().min(1)).min(2).optional(),
+  /** A choice field may take a short description that is none of the choices ("a coworking space"). */
   allow_other: z.boolean().default(false),
+  /** What such a description must mention to count ("a coworking space", not "banana"). */
+  other_when: regexSource.optional(),
   max_length: z.number().int().positive().max(5000).optional(),
+  extract: z.array(ExtractRuleSchema).default([]),
 }).strict().refine((f) => f.type !== 'choice' || f.choices !== undefined, {
   message: 'a field of type "choice" needs "choices"', path: ['choices'],
 });
@@ -107,11 +133,15 @@ export const StepSchema = z.discriminatedUnion('type', [
     fields: z.array(name),
     /** When the conversation already has an open ticket, add to it instead of opening a second one. */
     reuse_open: z.boolean().optional(),
+    /** Show the summary to confirm or correct before opening (the hand-off's follow-up ticket does not). */
+    confirm: z.boolean().default(true),
+    /** Fields of tickets.yaml's always_include this ticket does without. */
+    skip: z.array(name).default([]),
     next,
   }).strict(),
   z.object({ type: z.literal('escalate'), reason: name }).strict(),
-  // Puts the conversation in the agents' queue (after a ticket step, so the request survives with nobody online).
-  z.object({ type: z.literal('handoff') }).strict(),
+  // Puts the conversation in the agents' queue at once (`text` leads the message that says who joins and when).
+  z.object({ type: z.literal('handoff'), text: z.string().min(1).optional(), next }).strict(),
   z.object({ type: z.literal('goto'), intent: IntentIdSchema.exclude(['none']) }).strict(),
   z.object({ type: z.literal('end'), text: z.string().min(1).optional() }).strict(),
 ]);
@@ -129,6 +159,5 @@ export type Flow = z.infer<typeof FlowFileSchema>;
 export const TicketPolicySchema = z.object({
   always_include: z.array(name),
   departments: z.array(z.string().min(1).max(60)).min(1),
-  confirmation: z.string().min(1),
 }).strict();
 export type TicketPolicy = z.infer<typeof TicketPolicySchema>;

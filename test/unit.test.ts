@@ -1,37 +1,67 @@
 import { loadConfig } from '../bot/config';
-import { extractEntities } from '../dialogs/entities';
 import { checkField } from '../dialogs/fieldValidators';
-import type { FieldDef } from '../rules/schema';
+import { polarity } from '../dialogs/polarity';
+import { extractSlots } from '../dialogs/slots';
+import { FieldDefSchema, type FieldDef } from '../rules/schema';
 import { sharedBrain } from './helpers';
 
-const def = (type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => ({ label: 'x', prompt: 'x?', type, allow_other: false, ...extra });
+const def = (type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => FieldDefSchema.parse({ label: 'x', prompt: 'x?', type, ...extra });
+const m = sharedBrain().rules.messages;
+const check = (d: FieldDef, text: string) => checkField(d, { text }, m);
 
 describe('field validators', () => {
-  it('emails: found inside a sentence, refused with the reason otherwise', () => {
-    expect(checkField(def('email'), { text: 'it is Jane.Doe@Example.com.' })).toEqual({ ok: true, value: 'jane.doe@example.com' });
-    expect(checkField(def('email'), { text: 'jane.example.com' })).toMatchObject({ ok: false, reason: expect.stringMatching(/no @/) });
-    expect(checkField(def('email'), { text: 'jane@' })).toMatchObject({ ok: false, reason: expect.stringMatching(/isn't a complete email address/) });
+  it('emails: found inside a sentence, refused with the reason otherwise, never a Kartra address', () => {
+    expect(check(def('email'), 'it is Jane.Doe@Example.com.')).toEqual({ ok: true, value: 'jane.doe@example.com' });
+    expect(check(def('email'), 'jane.example.com')).toMatchObject({ ok: false, reason: expect.stringMatching(/no @/) });
+    expect(check(def('email'), 'jane@')).toMatchObject({ ok: false, reason: expect.stringMatching(/isn't a complete email address/) });
+    expect(check(def('email'), 'notifications@kartra.com')).toMatchObject({ ok: false, reason: expect.stringMatching(/Kartra address, not the email of your own account/) });
   });
 
-  it('IPs: v4 and v6, octets out of range explained', () => {
-    expect(checkField(def('ip'), { text: 'my ip is 8.8.4.4' })).toEqual({ ok: true, value: '8.8.4.4' });
-    expect(checkField(def('ip'), { text: '2001:DB8::1' })).toEqual({ ok: true, value: '2001:db8::1' });
-    expect(checkField(def('ip'), { text: '300.1.1.1' })).toMatchObject({ ok: false, reason: expect.stringMatching(/between 0 and 255/) });
+  it('IPs: public v4 and v6; out-of-range octets and private addresses explained', () => {
+    expect(check(def('ip'), 'my ip is 8.8.4.4')).toEqual({ ok: true, value: '8.8.4.4' });
+    expect(check(def('ip'), '2001:DB8::1')).toEqual({ ok: true, value: '2001:db8::1' });
+    expect(check(def('ip'), '300.1.1.1')).toMatchObject({ ok: false, reason: expect.stringMatching(/between 0 and 255/) });
+    for (const local of ['10.0.0.8', '192.168.1.20', '172.20.3.4', '127.0.0.1', '169.254.10.1', 'fe80::1', '::1']) {
+      expect([local, check(def('ip'), local)]).toEqual([local, { ok: false, reason: expect.stringMatching(/private address.*speed test/s) }]);
+    }
+    expect(check(def('ip'), '172.32.0.1')).toEqual({ ok: true, value: '172.32.0.1' });
   });
 
-  it('yes/no, choices by name or number, support code that cannot be found, domains from URLs', () => {
-    expect(checkField(def('yesno'), { text: 'Yep' })).toEqual({ ok: true, value: 'Yes' });
-    expect(checkField(def('yesno'), { text: 'maybe' })).toMatchObject({ ok: false });
-    expect(checkField(def('choice', { choices: ['Home', 'Hotel'] }), { text: '2' })).toEqual({ ok: true, value: 'Hotel' });
-    expect(checkField(def('support_code'), { text: "I can't find it" })).toMatchObject({ ok: true, value: expect.stringMatching(/Not provided/) });
-    expect(checkField(def('domain'), { text: 'https://Shop.Example.com/page' })).toEqual({ ok: true, value: 'shop.example.com' });
+  it('yes/no keeps the detail; "not sure" is an answer; choices by name or number; a description only where allowed', () => {
+    expect(check(def('yesno'), 'Yep')).toEqual({ ok: true, value: 'Yes' });
+    expect(check(def('yesno'), 'yes, NordVPN sometimes')).toEqual({ ok: true, value: 'Yes (NordVPN sometimes)' });
+    expect(check(def('yesno'), 'not sure')).toEqual({ ok: true, value: 'Not sure' });
+    expect(check(def('yesno'), 'banana')).toMatchObject({ ok: false });
+    const place = def('choice', { choices: ['Home', 'Hotel'], allow_other: true });
+    expect(check(place, '2')).toEqual({ ok: true, value: 'Hotel' });
+    expect(check(place, 'a coworking space')).toEqual({ ok: true, value: 'a coworking space' });
+    for (const bad of ['banana', 'https://example.com/x', 'me@example.com', '203.0.113.9']) expect([bad, check(place, bad).ok]).toEqual([bad, false]);
+    expect(check(def('support_code'), "I can't find it")).toMatchObject({ ok: true, value: expect.stringMatching(/Not provided/) });
+    expect(check(def('domain'), 'https://Shop.Example.com/page')).toEqual({ ok: true, value: 'shop.example.com' });
+  });
+
+  it('reads yes, no and "not sure" from free answers; the last one counts', () => {
+    expect(polarity("not sure, it's a cafe so probably yes")).toEqual({ answer: 'yes', detail: "it's a cafe" });
+    expect(polarity('no, actually yes')).toEqual({ answer: 'yes' });
+    expect(polarity('maybe?')).toEqual({ answer: 'unsure' });
+    expect(polarity('hmm what do you mean')).toEqual({});
   });
 });
 
-describe('entities volunteered in passing', () => {
-  it('finds an email, an IPv4 and a custom domain, but not Kartra or tool hosts', () => {
-    expect(extractEntities('I am jo@example.com, IP 203.0.113.4, site www.myshop.com')).toEqual({ email: 'jo@example.com', ip: '203.0.113.4', domain: 'www.myshop.com' });
-    expect(extractEntities('see https://www.loom.com/x and jo.kartra.com')).toEqual({});
+describe('values volunteered in passing (fields\' extract rules)', () => {
+  const fields = sharedBrain().rules.allFields();
+  it('fills the fields a sentence mentions', () => {
+    expect(extractSlots(fields, "I'm at home, no VPN, and it's just me on this connection")).toMatchObject({ ip_place: 'Home', vpn: 'No', ip_shared: 'No' });
+    expect(extractSlots(fields, 'hotel wifi in Lisbon, my IP 203.0.113.4 is blocked')).toMatchObject({ ip_place: 'Hotel', ip_address: '203.0.113.4' });
+    expect(extractSlots(fields, 'my username is jane_doe and I use NordVPN')).toMatchObject({ username: 'jane_doe', vpn: 'Yes' });
+    expect(extractSlots(fields, 'my site www.myshop.com is down')).toMatchObject({ domain: 'www.myshop.com' });
+  });
+  it('takes an email as the account email only when the customer says it is theirs', () => {
+    expect(extractSlots(fields, 'my account email is jo@example.com')).toMatchObject({ account_email: 'jo@example.com' });
+    expect(extractSlots(fields, 'I never got the email from notifications@kartra.com')).not.toHaveProperty('account_email');
+    expect(extractSlots(fields, 'the seller coach@example.com does not answer')).not.toHaveProperty('account_email');
+    expect(extractSlots(fields, 'see https://www.loom.com/x and jo.kartra.com')).not.toHaveProperty('domain');
+    expect(extractSlots(fields, 'my username is not working')).not.toHaveProperty('username');
   });
 });
 

@@ -2,11 +2,11 @@ import { ActivityTypes, HandoffEventNames, type Middleware, type TurnContext } f
 import type { HandoffService } from './service';
 
 /**
- * Runs before the bot: while a conversation waits for or talks to a person the bot stays silent and the
- * user's words go to the agent; "cancel" while waiting leaves the queue. Handles handoff.status events.
+ * Runs before the bot: the customer's words go to the agents while the conversation waits for or talks
+ * to a person, and while a person has it the bot stays silent. Handles handoff.status events.
  */
 export class HandoffGate implements Middleware {
-  constructor(private readonly service: HandoffService, private readonly isCancel: (text: string) => boolean) {}
+  constructor(private readonly service: HandoffService) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const a = context.activity;
@@ -14,7 +14,7 @@ export class HandoffGate implements Middleware {
       await this.service.onStatus(context);
       return;
     }
-    if (await this.service.relayUser(context, this.isCancel)) return;
+    if (this.service.relayUser(context) === 'stop') return;
     await next();
   }
 }

@@ -2,6 +2,7 @@ import {
   ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference,
 } from 'botbuilder';
 import { escapeMarkdown } from '../../dialogs/messages';
+import type { Messages } from '../../rules/messages';
 import type { EscalationPolicy } from '../../rules/schema';
 import type { Logger } from '../logger';
 import type { TranscriptStore } from '../storage/transcripts';
@@ -40,17 +41,19 @@ export class HandoffService {
     private readonly transcripts: TranscriptStore,
     private readonly send: ProactiveSend,
     private readonly policy: () => EscalationPolicy['handoff'],
+    private readonly messages: () => Messages,
     private readonly log: Logger,
     private readonly deliveryTimeoutMs = DELIVERY_TIMEOUT_MS,
   ) {}
 
-  async escalate(context: TurnContext, details: EscalationDetails): Promise<Handoff> {
+  /** Queues the conversation at once and tells the customer who joins and when (`lead` goes first). */
+  async escalate(context: TurnContext, details: EscalationDetails, lead?: string): Promise<Handoff> {
     const a = context.activity;
     const { handoff } = this.queue.open({
       conversationId: a.conversation.id, channel: a.channelId,
       reference: { ...TurnContext.getConversationReference(a) } as Record<string, unknown>, ...details,
     });
-    await context.sendActivity(this.nextSteps(handoff));
+    await context.sendActivity(lead ? `${lead} ${this.nextSteps(handoff)}` : this.nextSteps(handoff));
     if (this.policy().initiate_event_channels.includes(a.channelId)) {
       const transcript = this.transcripts.list(a.conversation.id).map((e): Partial<Activity> => ({
         type: ActivityTypes.Message, text: e.text, timestamp: new Date(e.at), from: { id: e.role, name: e.role, role: e.role === 'user' ? 'user' : 'bot' },
@@ -64,44 +67,71 @@ export class HandoffService {
     return handoff;
   }
 
-  /** What happens next, in the user's terms: who joins, roughly when, and that the ticket covers them. */
+  /** What happens next, in the customer's terms: who joins, roughly when, and that the team can also answer by email. */
   private nextSteps(h: Handoff): string {
+    const m = this.messages();
     const ticket = h.ticketReference ? ` with your ticket **${h.ticketReference}**` : '';
+    const tail = m.say('handoff_tail', { ticket });
     const online = this.relay.online();
-    const tail = ` You can keep writing here and they'll see it, or leave: the team will answer by email${ticket}. Say "cancel" to stop waiting.`;
-    if (online === 0) return `Nobody from the support team is online right now, so you're first in line for the next person who is.${tail}`;
+    if (online === 0) return `${m.say('handoff_nobody_online')} ${tail}`;
     const ahead = this.queue.position(h);
     const minutes = Math.max(1, Math.ceil(((ahead + 1) * this.policy().minutes_per_conversation) / online));
-    const queue = ahead > 0 ? ` (${ahead} ${ahead === 1 ? 'person' : 'people'} ahead of you)` : '';
-    return `A person from the support team will join this chat in about ${minutes} minute${minutes === 1 ? '' : 's'}${queue}.${tail}`;
+    return `${m.say('handoff_wait', {
+      minutes: `${minutes} minute${minutes === 1 ? '' : 's'}`,
+      ahead: ahead > 0 ? ` (${ahead} ${ahead === 1 ? 'person' : 'people'} ahead of you)` : '',
+    })} ${tail}`;
+  }
+
+  /** The hand-off's follow-up ticket, once opened while the customer waits: the agents see it in the queue. */
+  noteTicket(conversationId: string, reference: string, fields: Record<string, string>): void {
+    const h = this.queue.openFor(conversationId);
+    if (!h) return;
+    this.queue.open({ conversationId, channel: h.channel, reference: h.reference as Record<string, unknown>, intent: h.intent, reason: h.reason, fields, ticketReference: reference });
+    this.relay.publish({ type: 'queue' });
+  }
+
+  /** Whether a person is waiting for or talking to this conversation. */
+  isOpen(conversationId: string): boolean {
+    return this.queue.openFor(conversationId) !== undefined;
+  }
+
+  /** The conversation's hand-off while nobody has taken it yet. */
+  waitingFor(conversationId: string): Handoff | undefined {
+    const h = this.queue.openFor(conversationId);
+    return h?.status === 'waiting' ? h : undefined;
+  }
+
+  /** The customer stops waiting ("cancel" in the queue). */
+  async leaveQueue(context: TurnContext, h: Handoff): Promise<void> {
+    this.queue.end(h.id, 'cancelled');
+    this.relay.publish({ type: 'queue' });
+    await context.sendActivity(this.messages().say('handoff_cancelled', { ticket: this.ticketNote(h) }));
+  }
+
+  private ticketNote(h: Handoff): string {
+    return h.ticketReference ? this.messages().say('handoff_ticket_note', { reference: h.ticketReference }) : '';
   }
 
   /**
-   * A turn in a conversation that is waiting for or talking to a person: the bot stays out of it; the
-   * user's words (already in the transcript) go to the agent live. Returns false when no hand-off is open.
+   * A turn in a conversation that is waiting for or talking to a person. The customer's words (already in
+   * the transcript) go to the agents live. With an agent on it the bot stays out ('stop'); while it waits,
+   * the bot goes on ('continue'): it asks what the team still needs, and answers that the person is coming.
    */
-  async relayUser(context: TurnContext, isCancel: (text: string) => boolean): Promise<boolean> {
+  relayUser(context: TurnContext): 'stop' | 'continue' {
     const a = context.activity;
     const h = a.conversation?.id ? this.queue.openFor(a.conversation.id) : undefined;
-    if (!h) return false;
+    if (!h) return 'continue';
     if (a.type === ActivityTypes.Typing) {
       if (h.agent) this.relay.publish({ type: 'typing', handoffId: h.id }, h.agent);
-      return true;
+      return 'stop';
     }
     // Anything else (a proactive continuation carrying the agent's words, events) is not the user's.
-    if (a.type !== ActivityTypes.Message) return false;
-    const text = a.text ?? '';
-    if (h.status === 'waiting' && isCancel(text)) {
-      this.queue.end(h.id, 'cancelled');
-      this.relay.publish({ type: 'queue' });
-      await context.sendActivity(`OK, you're no longer waiting for a person.${h.ticketReference ? ` Your ticket **${h.ticketReference}** stays open and the team will answer by email.` : ''} What else can I help with?`);
-      return true;
-    }
+    if (a.type !== ActivityTypes.Message) return 'continue';
     this.relay.publish({
-      type: 'message', handoffId: h.id, role: 'user', text, at: new Date().toISOString(),
+      type: 'message', handoffId: h.id, role: 'user', text: a.text ?? '', at: new Date().toISOString(),
       ...(a.attachments?.length ? { attachments: a.attachments.map((x) => ({ name: x.name ?? x.contentType, ...(x.contentUrl ? { url: x.contentUrl } : {}) })) } : {}),
     }, h.agent);
-    return true;
+    return h.status === 'active' ? 'stop' : 'continue';
   }
 
   /**
@@ -120,11 +150,11 @@ export class HandoffService {
     if (state === 'accepted') this.queue.claim(h.id, 'external hub');
     if (state === 'completed') {
       this.queue.end(h.id, 'returned');
-      await context.sendActivity("You're back with the assistant. What else can I help with?");
+      await context.sendActivity(this.messages().say('handoff_back'));
     }
     if (state === 'failed') {
       this.queue.end(h.id, 'cancelled');
-      await context.sendActivity(`No one could take this chat right now.${h.ticketReference ? ` Your ticket **${h.ticketReference}** stays open and the team will answer by email.` : ''}`);
+      await context.sendActivity(this.messages().say('handoff_failed', { ticket: this.ticketNote(h) }));
     }
     this.relay.publish({ type: 'queue' });
   }
@@ -150,7 +180,7 @@ export class HandoffService {
       throw new HandoffError(now ? 409 : 404, now?.agent ? `${now.agent} has already taken this conversation.` : 'This conversation is no longer waiting.');
     }
     this.relay.publish({ type: 'queue' });
-    void this.toUser(h, agent, `**${escapeMarkdown(agent)}** from the support team has joined the chat.`).catch((err: unknown) => {
+    void this.toUser(h, agent, this.messages().say('agent_joined', { agent: escapeMarkdown(agent) })).catch((err: unknown) => {
       this.log.warn({ err, handoffId: h.id }, 'could not tell the customer an agent joined');
       this.relay.publish({ type: 'notice', handoffId: h.id, text: "The customer's chat could not be reached to say you joined. Your replies will show whether they arrive." }, agent);
     });
@@ -159,7 +189,7 @@ export class HandoffService {
 
   async say(id: string, agent: string, text: string): Promise<void> {
     const h = this.mine(id, agent);
-    await this.toUser(h, agent, `**${escapeMarkdown(agent)}:** ${escapeMarkdown(text)}`);
+    await this.toUser(h, agent, this.messages().say('agent_said', { agent: escapeMarkdown(agent), text: escapeMarkdown(text) }));
   }
 
   /** Best effort and in the background: a typing indicator that cannot be shown is not worth waiting for. */
@@ -176,7 +206,7 @@ export class HandoffService {
     this.queue.end(h.id, 'returned');
     this.relay.publish({ type: 'queue' });
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: this.transcripts.list(h.conversationId) });
-    await this.tell(h, agent, `${escapeMarkdown(agent)} has handed you back to the assistant. Ask me anything, or say "talk to a person" to come back to the team.`);
+    await this.tell(h, agent, this.messages().say('agent_handed_back', { agent: escapeMarkdown(agent) }));
   }
 
   /** The agent is done: the ticket is resolved with the whole transcript. */
@@ -185,7 +215,7 @@ export class HandoffService {
     this.queue.end(h.id, 'closed');
     this.relay.publish({ type: 'queue' });
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: this.transcripts.list(h.conversationId) });
-    await this.tell(h, agent, `${escapeMarkdown(agent)} has closed this conversation.${h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : ''} Thanks for contacting Kartra support!`);
+    await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : '' }));
   }
 
   /** A notice that goes with an action already taken: if it cannot reach the customer, the agent hears so. */

@@ -16,12 +16,14 @@ function agentStream(app: ReturnType<typeof testApp>, agent: string) {
   return events;
 }
 
-/** Walks the hand-off flow (details, email, code, summary) and returns what the last turn said. */
+/** Walks the hand-off flow (queued at once; then what is wrong and the email, for the ticket) and returns the ticket's reference. */
 async function completeHandoff(c: Conversation, firstReply: string): Promise<string> {
-  expect(firstReply).toMatch(/pass this conversation to a person/);
+  expect(firstReply).toMatch(/pass this conversation to a person[\s\S]*what is going wrong/);
   const afterDetails = await c.say('It keeps failing and I need help today');
   expect(afterDetails).toMatch(/email address of your Kartra account/);
-  const { reference } = await finishTicket(c, 'jane@example.com', 'AB12CD');
+  const done = await c.say('jane@example.com');
+  const reference = /KT-[A-Z0-9]{6}/.exec(done)?.[0] ?? '';
+  expect(reference).not.toBe('');
   return reference;
 }
 
@@ -30,24 +32,22 @@ describe('hand-off to a person', () => {
   afterAll(() => app.close());
   const openFor = (c: Conversation) => app.handoff.list().find((h) => h.conversationId === c.id);
 
-  it('a request for a person: ticket first, then the queue with intent, fields and channel; the user is told what happens next', async () => {
+  it('a request for a person: queued at once with intent, fields and channel, then the ticket; the user is told what happens next', async () => {
     const c = new Conversation(app);
     await c.say('my IP address is blocked');
     await c.say('jane_doe');
-    const reference = await completeHandoff(c, await c.say('can I talk to a real person please'));
-    const told = c.last.filter((a) => a.type === ActivityTypes.Message).map(render).join('\n');
-    expect(told).toMatch(/Nobody from the support team is online right now/);
-    expect(told).toContain(reference);
-    expect(told).toMatch(/say "cancel" to stop waiting/i);
-    expect(openFor(c)).toMatchObject({
-      status: 'waiting', intent: 'ip_block', reason: 'user_request', channel: 'test', ticketReference: reference,
-      fields: expect.objectContaining({ username: 'jane_doe', account_email: 'jane@example.com' }),
-    });
+    const asked = await c.say('can I talk to a real person please');
+    expect(asked).toMatch(/Nobody from the support team is online right now/);
+    expect(asked).toMatch(/Say “cancel” to stop waiting/);
+    expect(openFor(c)).toMatchObject({ status: 'waiting', intent: 'ip_block', reason: 'user_request', channel: 'test', fields: expect.objectContaining({ username: 'jane_doe' }) });
     // The Bot Framework handoff protocol: the event carries the context and the transcript.
     const initiate = c.last.find((a) => a.type === ActivityTypes.Event && a.name === 'handoff.initiate');
-    expect(initiate?.value).toMatchObject({ intent: 'ip_block', reason: 'user_request', ticket: reference });
+    expect(initiate?.value).toMatchObject({ intent: 'ip_block', reason: 'user_request' });
     const transcript = initiate?.attachments?.[0]?.content as { activities: { text: string }[] } | undefined;
     expect(transcript?.activities.map((a) => a.text)).toEqual(expect.arrayContaining(['jane_doe', 'can I talk to a real person please']));
+    const reference = await completeHandoff(c, asked);
+    // The agents' queue gets the ticket and what the customer gave while waiting.
+    expect(openFor(c)).toMatchObject({ ticketReference: reference, fields: expect.objectContaining({ username: 'jane_doe', account_email: 'jane@example.com' }) });
   });
 
   it('a conversation that already has an open ticket adds the hand-off to it instead of opening another', async () => {
@@ -55,8 +55,8 @@ describe('hand-off to a person', () => {
     await c.say('This Kartra account is not active');
     const { reference } = await finishTicket(c, 'sam@example.com', 'QQ11');
     const reply = await c.say('I want to talk to a person');
-    expect(reply).toMatch(new RegExp(`added this to your ticket \\*\\*${reference}`));
     expect(reply).toMatch(/will join this chat|Nobody from the support team is online/);
+    expect(reply).toMatch(new RegExp(`added this to your ticket \\*\\*${reference}`));
     expect(openFor(c)).toMatchObject({ ticketReference: reference, status: 'waiting' });
     expect((await app.services.tickets.list()).filter((t) => t.conversationId === c.id)).toHaveLength(1);
   });
@@ -71,18 +71,20 @@ describe('hand-off to a person', () => {
     expect(openFor(c)).toMatchObject({ reason: 'field_retries', intent: 'ip_block', fields: expect.objectContaining({ username: 'jane_doe' }) });
   });
 
-  it('two messages in a row the bot did not understand hand over', async () => {
+  it('two messages in a row the bot did not understand offer a person; taking the offer hands over', async () => {
     const c = new Conversation(app);
     await c.say('what is the capital of France?');
-    await completeHandoff(c, await c.say('tell me a joke'));
+    expect(await c.say('tell me a joke')).toMatch(/going round in circles[\s\S]*\[Talk to a person \| No, thanks\]/);
+    expect(openFor(c)).toBeUndefined();
+    await completeHandoff(c, await c.say('Talk to a person'));
     expect(openFor(c)?.reason).toBe('misunderstood');
   });
 
-  it('a strongly negative message hands over; a billing complaint with one negative word does not', async () => {
+  it('a strongly negative message offers a person; a billing complaint with one negative word does not', async () => {
     const c = new Conversation(app);
     const first = await c.say('This is ridiculous, I am furious and fed up with your useless support');
-    expect(first).toMatch(/sorry this has been so frustrating/);
-    await completeHandoff(c, first);
+    expect(first).toMatch(/sorry this has been so frustrating[\s\S]*\[Talk to a person \| Keep going here\]/);
+    await completeHandoff(c, await c.say('Talk to a person'));
     expect(openFor(c)?.reason).toBe('negative_sentiment');
 
     const d = new Conversation(app);
@@ -97,7 +99,7 @@ describe('hand-off to a person', () => {
     expect(openFor(c)).toMatchObject({ reason: 'user_request', intent: 'support.contact' });
   });
 
-  it('while waiting the bot is silent and the agent sees what the user writes; an agent takes over, talks, and hands back', async () => {
+  it('while waiting the bot answers that a person is coming and the agent sees what the user writes; an agent takes over, talks, and hands back', async () => {
     const events = agentStream(app, 'Maria');
     const c = new Conversation(app);
     await c.say('my IP address is blocked');
@@ -105,8 +107,9 @@ describe('hand-off to a person', () => {
     const h = openFor(c);
     expect(h?.status).toBe('waiting');
 
-    expect(await c.say('also, it happened on my phone too')).toBe('');
+    expect(await c.say('also, it happened on my phone too')).toMatch(/still in line/);
     expect(events).toContainEqual({ type: 'queue' });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'message', handoffId: h?.id, role: 'user', text: 'also, it happened on my phone too' }));
 
     await app.handoff.claim(h?.id ?? '', 'Maria');
     expect(c.sent().map(render)).toEqual(['**Maria** from the support team has joined the chat.']);

@@ -7,6 +7,7 @@ import restify from 'restify';
 import { UploadQuota } from '../../bot/directline/uploadQuota';
 import { readBody } from '../../bot/web/body';
 import { checkField } from '../../dialogs/fieldValidators';
+import { FieldDefSchema } from '../../rules/schema';
 import { DirectLineSession } from '../directline/session';
 import { servedDuringTests, tempDir, testApp } from '../helpers';
 import { request } from './raw';
@@ -60,7 +61,7 @@ describe('inputs', () => {
   });
 
   it('refuses a pasted screenshot link too long to keep, with the reason', () => {
-    const check = checkField({ label: 'Screenshot', type: 'screenshot', prompt: 'p', allow_other: false }, { text: `https://www.loom.com/share/${'a'.repeat(12_000)}` });
+    const check = checkField(FieldDefSchema.parse({ label: 'Screenshot', type: 'screenshot', prompt: 'p' }), { text: `https://www.loom.com/share/${'a'.repeat(12_000)}` }, app.brain.rules.messages);
     expect(check).toEqual({ ok: false, reason: expect.stringMatching(/12,0\d\d characters long; please paste a shorter one/) });
   });
 });

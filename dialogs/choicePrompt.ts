@@ -1,0 +1,97 @@
+import { ActivityTypes, type TurnContext } from 'botbuilder';
+import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidatorContext } from 'botbuilder-dialogs';
+import type { Messages } from '../rules/messages';
+import { withChoices } from './messages';
+import { polarity } from './polarity';
+
+export interface ChoiceOption { label: string; synonyms: string[] }
+export interface ChoiceSpec {
+  prompt: string;
+  options: ChoiceOption[];
+  /** A yes/no question: options[0] is "yes", options[1] "no". */
+  yesNo: boolean;
+  /** Misunderstood answers before giving up (the flow then offers a person). */
+  maxFailures: number;
+}
+export type ChoiceResult = { status: 'ok'; index: number } | { status: 'gave_up' };
+
+interface ChoiceState { reason?: string }
+
+const ORDINALS: Array<[RegExp, (n: number) => number]> = [
+  [/^(?:the\s+)?(?:first|1st|one|1|top)(?:\s+(?:one|option))?$/, () => 0],
+  [/^(?:the\s+)?(?:second|2nd|two|2)(?:\s+(?:one|option))?$/, () => 1],
+  [/^(?:the\s+)?(?:third|3rd|three|3)(?:\s+(?:one|option))?$/, () => 2],
+  [/^(?:the\s+)?(?:fourth|4th|four|4)(?:\s+(?:one|option))?$/, () => 3],
+  [/^(?:the\s+)?(?:fifth|5th|five|5)(?:\s+(?:one|option))?$/, () => 4],
+  [/^(?:the\s+)?(?:last|bottom)(?:\s+(?:one|option))?$/, (n) => n - 1],
+  [/^(?:option|number|no\.?|#)\s*(\d)$/, () => -1],
+];
+const QUESTION = /\?\s*$|^(?:what|which|how|why|huh|sorry|pardon)\b|\bwhat do you mean\b|\bi don.?t understand\b/i;
+
+const norm = (s: string) => s.toLowerCase().replace(/[‘’`´]/g, "'").replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
+const contains = (text: string, phrase: string) => phrase.length > 0 && new RegExp(`(?:^| )${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?: |$)`).test(text);
+
+/** Which option a free answer means, if one: its label or a synonym, a position ("the second one"), or a yes/no. */
+export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' | 'yesNo'>): number | undefined {
+  const t = norm(text);
+  if (!t) return undefined;
+  const names = spec.options.map((o) => [o.label, ...o.synonyms].map(norm));
+  const exact = names.findIndex((list) => list.includes(t));
+  if (exact >= 0) return exact;
+  for (const [re, at] of ORDINALS) {
+    const m = re.exec(t);
+    if (!m) continue;
+    const i = m[1] ? Number(m[1]) - 1 : at(spec.options.length);
+    if (i >= 0 && i < spec.options.length) return i;
+  }
+  const p = polarity(text).answer;
+  if (spec.yesNo) return p === 'yes' ? 0 : p === 'no' ? 1 : undefined;
+  // Options named inside a longer answer ("the one about my password please"), longest names first.
+  const named = new Set(names.flatMap((list, i) => list.filter((n) => n.length >= 3 && contains(t, n)).map(() => i)));
+  if (named.size === 1) return [...named][0];
+  if (named.size === 0 && (p === 'yes' || p === 'no')) {
+    // A yes or no for an option whose synonyms say yes or no ("That covers it" ← "yes").
+    const byAnswer = names.findIndex((list) => list.includes(p));
+    if (byAnswer >= 0) return byAnswer;
+  }
+  return undefined;
+}
+
+/**
+ * A choice or yes/no question that understands free answers, and says why it asks again: a question
+ * back ("what do you mean?") gets the options explained, anything else "I didn't catch which one". After
+ * `maxFailures` it gives up, and the flow offers a person: never silence, never an endless loop.
+ */
+export class ChoiceStepPrompt extends Prompt<ChoiceResult> {
+  constructor(dialogId: string, private readonly messages: () => Messages) {
+    super(dialogId, async (pc: PromptValidatorContext<ChoiceResult>) => {
+      if (pc.recognized.succeeded) return true;
+      const text = pc.context.activity.text ?? '';
+      const spec = ChoiceStepPrompt.spec(pc.options);
+      const m = this.messages();
+      (pc.state as ChoiceState).reason = QUESTION.test(text) ? m.say('choice_explain') : spec.yesNo ? m.say('yes_no_retry') : m.say('choice_retry');
+      if (pc.attemptCount < spec.maxFailures) return false;
+      pc.recognized.value = { status: 'gave_up' };
+      return true;
+    });
+  }
+
+  static spec(options: PromptOptions): ChoiceSpec {
+    return options.validations as ChoiceSpec;
+  }
+
+  protected async onPrompt(context: TurnContext, state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
+    const spec = ChoiceStepPrompt.spec(options);
+    const lead = isRetry ? (state as ChoiceState).reason : undefined;
+    await context.sendActivity(withChoices(lead ? `${lead} ${spec.prompt}` : spec.prompt, spec.options.map((o) => o.label)));
+  }
+
+  protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<ChoiceResult>> {
+    const a = context.activity;
+    if (a.type !== ActivityTypes.Message) return { succeeded: false };
+    // A card button posts its choice as data.
+    const text = a.text ?? ((a.value as { choice?: unknown } | undefined)?.choice as string | undefined) ?? '';
+    const index = recogniseOption(text, ChoiceStepPrompt.spec(options));
+    return index === undefined ? { succeeded: false } : { succeeded: true, value: { status: 'ok', index } };
+  }
+}

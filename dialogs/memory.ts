@@ -1,0 +1,39 @@
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import { AttachmentRefSchema } from '../bot/tickets/ticket';
+
+/** A ticket the customer cancelled at the summary: kept, so "actually, open it" brings it back. */
+export const DraftSchema = z.object({
+  intent: z.string(),
+  step: z.string(),
+  fields: z.record(z.string(), z.string()),
+  attachments: z.array(AttachmentRefSchema),
+  runId: z.string(),
+  from: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type Draft = z.infer<typeof DraftSchema>;
+
+/**
+ * What the bot remembers about a conversation beyond the dialog stack: values the customer volunteered
+ * (by field name), the topic last answered (for follow-ups), how often in a row it could not help, a
+ * cancelled ticket, and the email from the channel's profile (Teams), offered but never assumed.
+ */
+export const MemorySchema = z.object({
+  slots: z.record(z.string(), z.string()).default({}),
+  lastTopic: z.string().optional(),
+  misses: z.number().int().nonnegative().default(0),
+  draft: DraftSchema.optional(),
+  profileEmail: z.string().optional(),
+  /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
+  withPerson: z.boolean().optional(),
+});
+export type Memory = z.infer<typeof MemorySchema>;
+
+/** The conversation's memory, validated as it is read back from the store. */
+export async function readMemory(accessor: StatePropertyAccessor<Memory>, context: TurnContext): Promise<Memory> {
+  const parsed = MemorySchema.safeParse(await accessor.get(context, MemorySchema.parse({})));
+  const memory = parsed.success ? parsed.data : MemorySchema.parse({});
+  await accessor.set(context, memory);
+  return memory;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Every text the bot says that is not a flow's own (prompts and answers live in flows, fields and
+ * articles), with the {placeholders} each may use. The YAML catalogue (rules/messages.yaml) must give
+ * each one, and may use only these placeholders: a missing text or an unknown placeholder stops start-up.
+ */
+const KEYS = {
+  // Conversation
+  greeting: [], greeting_group: [], help: [], help_mid_flow: [], greeting_mid_flow: [],
+  thanks: [], thanks_mid_flow: [], bye: [], bye_mid_flow: [], cancel_nothing: [], cancelled: [], restart: [],
+  resolved: [], only_text: [], stale_form: [], back_to_question: [], anything_else: [],
+  out_of_scope: [], not_understood: [], offer_person_misses: [], clarify: [], something_else: [], none_of_those: [],
+  frustrated_offer: [], keep_going: [], keep_going_ack: [], talk_to_person: [], no_thanks: [], continue_in_english: [],
+  follow_up_unknown: ['topic'],
+  // Fields
+  prefilled: ['values'], told_you_found: ['label', 'value'], told_you_missing: [],
+  field_question: ['label'], field_stuck: ['reason'], field_stuck_retry: ['reason'], try_again: [], stop: [], stopped: [],
+  profile_email_offer: ['email'],
+  // Choices and yes/no questions
+  choice_retry: [], choice_explain: [], yes_no_retry: [], choice_give_up: [],
+  // Validation reasons
+  no_answer: [], typed_text_needed: [], too_long: ['length', 'max'], email_incomplete: ['value'], email_missing: [], email_not_yours: ['value'],
+  ip_invalid: ['value'], ip_private: ['value'], ip_not_ip: [], domain_invalid: ['value'], domain_kartra: ['value'],
+  screenshot_link_too_long: ['length'], screenshot_not_image: ['type'], screenshot_missing: [], image_link_too_long: [],
+  yes_no: [], choice_pick: ['choices'], choice_other: ['choices'], support_code_where: [], support_code_format: [], username_format: [],
+  cant_find_support_code: [], support_code_not_provided: [],
+  // The ticket summary
+  summary_title: [], summary_pick_field: [], summary_open: [], summary_correct: [], summary_cancel: [],
+  summary_text: ['subject', 'department', 'rows'], summary_retry: [], summary_no: [], summary_which_field: [],
+  summary_cancelled: [], summary_again: [], ticket_opened: ['reference', 'department', 'account_email'], ticket_added: ['reference'],
+  // Hand-off
+  handoff_reason_user_request: [], handoff_reason_field_retries: ['field'], handoff_reason_choice_retries: [],
+  handoff_reason_negative_sentiment: [], handoff_reason_misunderstood: [], handoff_reason_not_resolved: [],
+  handoff_nobody_online: [], handoff_wait: ['minutes', 'ahead'], handoff_tail: ['ticket'], handoff_waiting_ack: [],
+  handoff_already_waiting: [], handoff_cancelled: ['ticket'], handoff_back: [], handoff_failed: ['ticket'], handoff_ticket_note: ['reference'],
+  agent_joined: ['agent'], agent_said: ['agent', 'text'], agent_handed_back: ['agent'], agent_closed: ['agent', 'ticket'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type MessageKey = keyof typeof KEYS;
+type Vars<K extends MessageKey> = (typeof KEYS)[K][number];
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
+
+function text(allowed: readonly string[]) {
+  return z.string().min(1).superRefine((s, ctx) => {
+    for (const p of placeholders(s)) {
+      if (!allowed.includes(p)) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${p}}${allowed.length ? ` (this text may use ${allowed.map((a) => `{${a}}`).join(', ')})` : ' (this text takes none)'}` });
+    }
+  });
+}
+
+export const MessagesFileSchema = z.object({
+  ...(Object.fromEntries(Object.entries(KEYS).map(([k, allowed]) => [k, text(allowed)])) as Record<MessageKey, z.ZodString>),
+  /** The reply to a message in another language: the same text in that language (ISO 639-1) and in English. */
+  not_english: z.record(z.string().regex(/^[a-z]{2}$/, 'use two-letter language codes'), z.string().min(1))
+    .refine((m) => 'en' in m, 'needs the English text ("en")'),
+}).strict();
+export type MessagesFile = z.infer<typeof MessagesFileSchema>;
+
+/** The catalogue: `say('ticket_opened', { reference, … })` fills the placeholders. */
+export class Messages {
+  constructor(private readonly file: MessagesFile) {}
+
+  say<K extends MessageKey>(key: K, ...vars: Vars<K> extends never ? [] : [Record<Vars<K>, string | number>]): string {
+    const values = (vars[0] ?? {}) as Record<string, string | number>;
+    return this.file[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** The other-language notice: in `language` when the catalogue has it, and always in English. */
+  notEnglish(language: string | undefined): string {
+    const en = this.file.not_english.en ?? '';
+    const own = language && language !== 'en' ? this.file.not_english[language] : undefined;
+    return own ? `${own}\n\n${en}` : en;
+  }
+}
