@@ -48,6 +48,7 @@ export function createServer(app: App, log: Logger): restify.Server {
   if (app.directLine) {
     mountDirectLine(server, {
       channel: app.directLine, files: app.services.files, origins, address: app.address, uploadMaxBytes: config.UPLOAD_MAX_BYTES, log,
+      messages: () => app.brain.rules.messages,
       uploads: new UploadQuota(app.services.files, {
         conversationFiles: config.UPLOAD_CONVERSATION_MAX_FILES, conversationBytes: config.UPLOAD_CONVERSATION_MAX_BYTES,
         totalFiles: config.UPLOAD_TOTAL_MAX_FILES, totalBytes: config.UPLOAD_TOTAL_MAX_BYTES, concurrent: UPLOADS_AT_ONCE,

@@ -34,7 +34,11 @@ const KEYS = {
   handoff_reason_negative_sentiment: [], handoff_reason_misunderstood: [], handoff_reason_not_resolved: [],
   handoff_nobody_online: [], handoff_wait: ['minutes', 'ahead'], handoff_tail: ['ticket'], handoff_waiting_ack: [],
   handoff_already_waiting: [], handoff_cancelled: ['ticket'], handoff_back: [], handoff_failed: ['ticket'], handoff_ticket_note: ['reference'],
-  agent_joined: ['agent'], agent_said: ['agent', 'text'], agent_handed_back: ['agent'], agent_closed: ['agent', 'ticket'],
+  agent_joined: ['agent'], agent_said: ['agent', 'text'], agent_handed_back: ['agent'], agent_closed: ['agent', 'ticket'], agent_closed_ticket: ['reference'],
+  // Files sent with the paperclip, and a conversation that has reached its size limit
+  upload_too_large: ['name', 'limit'], upload_wrong_type: ['name', 'types'], upload_stalled: [], upload_interrupted: [],
+  upload_busy_chat: [], upload_busy: [], upload_hourly: [], upload_chat_files: ['files', 'max'], upload_chat_bytes: ['limit', 'used'],
+  upload_unavailable: [], conversation_full: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof KEYS;
@@ -58,12 +62,22 @@ export const MessagesFileSchema = z.object({
 }).strict();
 export type MessagesFile = z.infer<typeof MessagesFileSchema>;
 
+/** A text to say later, with its values: how modules that don't hold the catalogue name what to tell the customer. */
+export type Notice = { [K in MessageKey]: Vars<K> extends never ? { key: K } : { key: K; vars: Record<Vars<K>, string | number> } }[MessageKey];
+
 /** The catalogue: `say('ticket_opened', { reference, … })` fills the placeholders. */
 export class Messages {
   constructor(private readonly file: MessagesFile) {}
 
   say<K extends MessageKey>(key: K, ...vars: Vars<K> extends never ? [] : [Record<Vars<K>, string | number>]): string {
-    const values = (vars[0] ?? {}) as Record<string, string | number>;
+    return this.fill(key, (vars[0] ?? {}) as Record<string, string | number>);
+  }
+
+  tell(notice: Notice): string {
+    return this.fill(notice.key, 'vars' in notice ? notice.vars : {});
+  }
+
+  private fill(key: MessageKey, values: Record<string, string | number>): string {
     return this.file[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
   }
 

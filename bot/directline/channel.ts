@@ -40,7 +40,7 @@ export const CONVERSATION_MAX_ACTIVITIES = 5000;
 export const CONVERSATION_MAX_BYTES = 10 * 1024 * 1024;
 
 export class ConversationFullError extends Error {
-  constructor() { super('This conversation is full. Please start a new one (the ↺ button) to go on.'); }
+  constructor() { super('conversation full'); }
 }
 
 /**

@@ -5,6 +5,7 @@ import restify from 'restify';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../logger';
+import type { Messages, Notice } from '../../rules/messages';
 import { FILE_PATH_PREFIX, type FileStore } from '../storage/files';
 import type { OriginPolicy } from '../web/origins';
 import type { PublicAddress } from '../web/publicAddress';
@@ -87,6 +88,8 @@ export interface DirectLineRouteOptions {
   address: PublicAddress;
   uploadMaxBytes: number;
   uploads: UploadQuota;
+  /** What the customer is told when a file or a message can't be taken. */
+  messages: () => Messages;
   log: Logger;
 }
 
@@ -165,21 +168,22 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       res.send(200, { id: channel.post(conversation, pick(body.data)).id });
     } catch (err) {
       if (!(err instanceof ConversationFullError)) throw err;
-      fail(res, 413, 'ConversationFull', err.message);
+      fail(res, 413, 'ConversationFull', o.messages().tell({ key: 'conversation_full' }));
     }
   });
 
   server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/upload`, async (req, res) => {
     const conversation = conversationOf(req, res);
     if (!conversation) return;
-    // A refusal is told in the chat too: the widget shows the reason where the customer is looking.
-    const refuse = async (status: number, reason: string, code = 'BadArgument') => {
-      channel.notice(conversation.id, reason);
+    // A refusal the customer can act on is told in the chat too, where they are looking.
+    const refuse = async (status: number, why: string | Notice, code = 'BadArgument') => {
+      const reason = typeof why === 'string' ? why : o.messages().tell(why);
+      if (typeof why !== 'string') channel.notice(conversation.id, reason);
       if (status === 429) res.setHeader('Retry-After', '60');
       if (status === 408) { res.setHeader('Connection', 'close'); fail(res, status, code, reason); return; }
       await answerAfterBody(req, res, () => fail(res, status, code, reason));
     };
-    if (channel.isFull(conversation)) { await refuse(413, new ConversationFullError().message, 'ConversationFull'); return; }
+    if (channel.isFull(conversation)) { await refuse(413, { key: 'conversation_full' }, 'ConversationFull'); return; }
     const room = o.uploads.check(conversation.id, 0, 0);
     if (!room.ok) { await refuse(room.status, room.reason, 'QuotaExceeded'); return; }
     const address = req.socket.remoteAddress ?? 'unknown';
@@ -191,7 +195,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     } catch (err) {
       slot.release();
       if (!(err instanceof UploadError)) throw err;
-      await refuse(err.status, err.message);
+      await refuse(err.status, err.reason);
       return;
     }
     slot.release();

@@ -1,12 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
+import type { Notice } from '../../rules/messages';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../web/body';
 
 export interface UploadedFile { name: string; contentType: string; data: Buffer }
 export interface Upload { activity: unknown; files: UploadedFile[] }
 
+/**
+ * Why an upload was refused: a protocol fault (for the client that sent it), or something the customer
+ * can act on, told in the chat from the message catalogue.
+ */
 export class UploadError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(readonly status: number, readonly reason: string | Notice) { super(typeof reason === 'string' ? reason : reason.key); }
 }
 
 export const MAX_FILES = 5;
@@ -30,9 +35,9 @@ function megabytes(bytes: number): string {
 }
 
 /** The file's real type, or why it is refused (in words the user can act on). */
-export function checkFile(file: UploadedFile): { ok: true; type: string } | { ok: false; reason: string } {
+export function checkFile(file: UploadedFile): { ok: true; type: string } | { ok: false; reason: Notice } {
   const kind = KINDS.find((k) => k.magic(file.data));
-  return kind ? { ok: true, type: kind.type } : { ok: false, reason: `“${file.name}” can't be sent: only ${ACCEPTED_LABELS} files are accepted.` };
+  return kind ? { ok: true, type: kind.type } : { ok: false, reason: { key: 'upload_wrong_type', vars: { name: `“${file.name}”`, types: ACCEPTED_LABELS } } };
 }
 
 /**
@@ -57,7 +62,7 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
     let failure: UploadError | undefined;
     let settled = false;
     const fail = (e: UploadError) => { failure ??= e; };
-    const tooLarge = (name: string | undefined) => new UploadError(413, `${name ? `“${name}”` : 'The file'} is larger than the ${megabytes(maxBytes)} limit. Please send a smaller screenshot.`);
+    const tooLarge = (name: string | undefined) => new UploadError(413, { key: 'upload_too_large', vars: { name: name ? `“${name}”` : 'The file', limit: megabytes(maxBytes) } });
     const abort = (e: UploadError) => {
       if (settled) return;
       settled = true;
@@ -67,7 +72,7 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
 
     bb.on('file', (field, stream, info) => {
       // A file stream errors when the body ends mid-part; unhandled, that error would stop the process.
-      stream.on('error', () => abort(new UploadError(400, 'The upload ended in the middle of a file.')));
+      stream.on('error', () => abort(new UploadError(400, { key: 'upload_interrupted' })));
       if (field !== 'file' && field !== 'activity') { stream.resume(); return; }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -106,8 +111,8 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
       try { activity = JSON.parse(activityJson); } catch { reject(new UploadError(400, 'The "activity" part is not valid JSON.')); return; }
       resolve({ activity, files });
     });
-    req.on('aborted', () => abort(new UploadError(400, 'The upload was interrupted.')));
-    const idle = setTimeout(() => abort(new UploadError(408, 'The upload stalled. Please try again.')), IDLE_MS);
+    req.on('aborted', () => abort(new UploadError(400, { key: 'upload_interrupted' })));
+    const idle = setTimeout(() => abort(new UploadError(408, { key: 'upload_stalled' })), IDLE_MS);
     req.on('data', () => idle.refresh());
     bb.on('close', () => clearTimeout(idle));
     req.on('close', () => clearTimeout(idle));

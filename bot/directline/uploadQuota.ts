@@ -1,3 +1,4 @@
+import type { Notice } from '../../rules/messages';
 import type { FileStore } from '../storage/files';
 
 export interface UploadLimits {
@@ -14,7 +15,7 @@ export interface UploadLimits {
   bytesPerAddressHour: number;
 }
 
-export type QuotaCheck = { ok: true } | { ok: false; status: 413 | 429; reason: string };
+export type QuotaCheck = { ok: true } | { ok: false; status: 413 | 429; reason: Notice };
 
 const HOUR_MS = 3600_000;
 const MAX_ADDRESSES = 10_000;
@@ -33,15 +34,15 @@ export class UploadQuota {
   constructor(private readonly files: FileStore, readonly limits: UploadLimits, private readonly now: () => number = Date.now) {}
 
   /** A place to read one upload now; call the returned release when done. */
-  begin(conversationId: string, address: string): { ok: true; release: () => void } | { ok: false; status: 429; reason: string } {
+  begin(conversationId: string, address: string): { ok: true; release: () => void } | { ok: false; status: 429; reason: Notice } {
     const busy = { ok: false as const, status: 429 as const };
-    if (this.inFlight.has(conversationId)) return { ...busy, reason: 'Another file from this chat is still being sent. Please wait for it, then try again.' };
+    if (this.inFlight.has(conversationId)) return { ...busy, reason: { key: 'upload_busy_chat' } };
     if ((this.byAddress.get(address) ?? 0) >= this.limits.concurrentPerAddress || this.inFlight.size >= this.limits.concurrent) {
-      return { ...busy, reason: 'Too many files are being sent right now. Please try again in a minute.' };
+      return { ...busy, reason: { key: 'upload_busy' } };
     }
     const window = this.hourly.get(address);
     if (window && window.resetAt > this.now() && window.bytes >= this.limits.bytesPerAddressHour) {
-      return { ...busy, reason: 'Too many files were sent from your network in the last hour. Please paste a link to your screenshot instead (a Loom or TechSmith Capture link works).' };
+      return { ...busy, reason: { key: 'upload_hourly' } };
     }
     this.inFlight.add(conversationId);
     this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
@@ -71,10 +72,10 @@ export class UploadQuota {
   check(conversationId: string, count: number, bytes: number): QuotaCheck {
     const mine = this.files.usage(conversationId);
     const l = this.limits;
-    if (mine.files + Math.max(count, 1) > l.conversationFiles) return { ok: false, status: 413, reason: `This chat already has ${mine.files} files, the most it can hold (${l.conversationFiles}). Please paste a link instead (a Loom or TechSmith Capture link works).` };
-    if (mine.bytes + bytes > l.conversationBytes) return { ok: false, status: 413, reason: `This chat can hold ${mb(l.conversationBytes)} of files and has ${mb(mine.bytes)} already. Please send a smaller file, or paste a link to it.` };
+    if (mine.files + Math.max(count, 1) > l.conversationFiles) return { ok: false, status: 413, reason: { key: 'upload_chat_files', vars: { files: mine.files, max: l.conversationFiles } } };
+    if (mine.bytes + bytes > l.conversationBytes) return { ok: false, status: 413, reason: { key: 'upload_chat_bytes', vars: { limit: mb(l.conversationBytes), used: mb(mine.bytes) } } };
     const all = this.files.usage();
-    if (all.files + Math.max(count, 1) > l.totalFiles || all.bytes + bytes > l.totalBytes) return { ok: false, status: 429, reason: 'Files cannot be received right now. Please paste a link to your screenshot instead (a Loom or TechSmith Capture link works).' };
+    if (all.files + Math.max(count, 1) > l.totalFiles || all.bytes + bytes > l.totalBytes) return { ok: false, status: 429, reason: { key: 'upload_unavailable' } };
     return { ok: true };
   }
 }

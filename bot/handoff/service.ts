@@ -215,7 +215,7 @@ export class HandoffService {
     this.queue.end(h.id, 'closed');
     this.relay.publish({ type: 'queue' });
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: this.transcripts.list(h.conversationId) });
-    await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? ` Your ticket **${h.ticketReference}** is marked resolved.` : '' }));
+    await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? this.messages().say('agent_closed_ticket', { reference: h.ticketReference }) : '' }));
   }
 
   /** A notice that goes with an action already taken: if it cannot reach the customer, the agent hears so. */

@@ -47,7 +47,8 @@ function webchatBundle(): string {
 /** The demo help-center page, the embed script and Web Chat, and the token endpoint the widget starts from. */
 export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void {
   const web = path.join(projectRoot(), 'web');
-  const connect = ["'self'", 'ws:', 'wss:', new URL(o.azureEndpoint).origin, new URL(o.azureEndpoint).origin.replace(/^https/, 'wss')].join(' ');
+  // blob: for Web Chat's attachments: it reads a chosen file in a worker made from a blob: URL, and fetches it.
+  const connect = ["'self'", 'blob:', 'ws:', 'wss:', new URL(o.azureEndpoint).origin, new URL(o.azureEndpoint).origin.replace(/^https/, 'wss')].join(' ');
   const assets = new StaticAssets({
     '/': path.join(web, 'index.html'),
     '/widget/embed.js': path.join(web, 'widget', 'embed.js'),
@@ -56,7 +57,7 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
     '/favicon.ico': path.join(web, 'widget', 'icon.svg'),
     '/widget/webchat.js': webchatBundle(),
   }, (urlPath): Record<string, string> => urlPath === '/'
-    ? { 'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self' data:; media-src 'self' blob:; connect-src ${connect}; frame-ancestors 'self'`, 'Referrer-Policy': 'same-origin' }
+    ? { 'Content-Security-Policy': `default-src 'self'; script-src 'self'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self' data:; media-src 'self' blob:; connect-src ${connect}; frame-ancestors 'self'`, 'Referrer-Policy': 'same-origin' }
     // The embed script is loaded by other sites' pages.
     : { 'Cross-Origin-Resource-Policy': 'cross-origin' });
   for (const route of assets.paths()) {

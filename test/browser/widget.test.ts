@@ -80,6 +80,40 @@ describe('the chat widget in headless Chromium', () => {
     await context.close();
   }, 90_000);
 
+  it('sends a screenshot with the paperclip, and the ticket keeps the file', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(server.url);
+    await step(page, () => page.getByRole('button', { name: 'Open chat with Kartra Support' }).click(), 'Tell me in your own words');
+    await step(page, () => type(page, 'my ip address is blocked'), 'username');
+    await step(page, () => type(page, 'paula_p'), 'IP address that is blocked');
+    await step(page, () => type(page, '203.0.113.120'), 'What kind of place');
+    await step(page, () => quickReply(page, 'Home').click(), 'speed test');
+    // Web Chat's own upload button and file input, as a customer uses them.
+    await step(page, () => page.locator('input[type="file"]').setInputFiles(path.join(__dirname, '../conversations/files/speedtest.png')), 'email address of your Kartra account');
+    await page.screenshot({ path: path.join(OUT, 'widget-upload.png') });
+    for (const answer of ['paula@example.com', 'changed my funnel', 'no']) await type(page, answer);
+    await step(page, () => type(page, 'https://www.loom.com/share/paula-block'), 'VPN');
+    await step(page, () => type(page, 'no'), 'Support Code');
+    await type(page, 'PP-1');
+    const card = transcript(page).locator('.ac-adaptiveCard').last();
+    await card.getByText('PP-1').waitFor();
+    // The link is shown whole in the card, as typed.
+    await card.getByText('https://www.loom.com/share/paula-block', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Open the ticket' }).click();
+    const reference = /KT-[A-Z0-9]{6}/.exec((await bubble(page, /KT-[A-Z0-9]{6}/).textContent()) ?? '')?.[0];
+    const ticket = (await ticketsIn(dataDir)).find((t) => t.reference === reference) as { attachments?: { field: string; name: string; fileId?: string; url: string }[] } | undefined;
+    const shot = ticket?.attachments?.find((a) => a.field === 'speed_test_screenshot');
+    expect(shot).toMatchObject({ name: 'speedtest.png', fileId: expect.any(String) });
+    const file = await fetch(shot?.url ?? '');
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).subarray(0, 4).toString('latin1')).toBe('\x89PNG');
+    expect(errors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('embeds on another allowed site, on the left in its colour, and fits a phone screen', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();

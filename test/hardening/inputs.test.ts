@@ -92,7 +92,7 @@ describe('upload quotas per address', () => {
     expect([a.ok, b.ok, quota.begin('c3', '203.0.113.1').ok, quota.begin('c4', '198.51.100.1').ok]).toEqual([true, true, false, true]);
     if (a.ok) a.release();
     quota.stored('203.0.113.1', 100);
-    expect(quota.begin('c5', '203.0.113.1')).toMatchObject({ ok: false, reason: expect.stringMatching(/in the last hour/) });
+    expect(quota.begin('c5', '203.0.113.1')).toMatchObject({ ok: false, reason: { key: 'upload_hourly' } });
     now += 3600_001;
     expect(quota.begin('c5', '203.0.113.1').ok).toBe(true);
   });

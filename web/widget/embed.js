@@ -121,6 +121,8 @@
         hideUploadButton: false,
         uploadAccept: 'image/png,image/jpeg,image/gif,image/webp,application/pdf',
         uploadMultiple: false,
+        // Choosing a file sends it, as the bot's question asks; staged files are easy to miss on a phone.
+        sendAttachmentOn: 'attach',
         suggestedActionLayout: 'flow',
         rootHeight: '100%',
       },
