@@ -73,7 +73,8 @@ export class MainDialog extends ComponentDialog {
   }
 
   greetingForGroups() {
-    return this.m.say('greeting_group');
+    const { topics, intents } = this.brain.rules;
+    return this.m.say('greeting_group', { topics: topics.map((t) => `“${intents[t].label}”`).join(', ') });
   }
 
   private offer(step: WaterfallStepContext | DialogContext, prompt: string, labels: string[]): Promise<DialogTurnResult> {

@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 const KEYS = {
   // Conversation
-  greeting: [], greeting_group: [], help: [], help_mid_flow: [], greeting_mid_flow: [],
+  greeting: [], greeting_group: ['topics'], help: [], help_mid_flow: [], greeting_mid_flow: [],
   thanks: [], thanks_mid_flow: [], bye: [], bye_mid_flow: [], cancel_nothing: [], cancelled: [], restart: [],
   resolved: [], only_text: [], stale_form: [], back_to_question: [], anything_else: [],
   out_of_scope: [], not_understood: [], offer_person_misses: [], clarify: [], something_else: [], none_of_those: [],

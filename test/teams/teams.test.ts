@@ -67,6 +67,14 @@ describe('Microsoft Teams', () => {
     expect(app.services.transcripts.list(c.id).map((t) => t.text)).toContain('my IP is blocked');
   });
 
+  it('team: greets on install with how to ask and the topics in words, since group chats show no buttons', async () => {
+    const c = new Conversation(app, { channelId: 'msteams', conversationType: 'channel' });
+    await c.adapter.receiveActivity({ type: ActivityTypes.ConversationUpdate, membersAdded: [BOT], channelData: { tenant: { id: 'tenant-1' }, team: { id: '19:team@thread.tacv2' } } });
+    const sent = c.sent().filter((a) => a.type === ActivityTypes.Message);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.text).toMatch(/Mention me \(@Kartra Support\).*for example: “I can't log in”, “My IP address is blocked”, .*“Contact support \/ open a ticket”\.$/);
+  });
+
   it('offers the Teams profile email for the account email and uses it only when confirmed', async () => {
     const c = new Conversation(app, { channelId: 'msteams' });
     const calls = withProfile(c, async () => ({ id: 'user-1', userPrincipalName: 'jane@contoso.com' }));
