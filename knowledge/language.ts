@@ -5,19 +5,20 @@ let detectAll: DetectAll | undefined;
 
 /**
  * The language of a message that is clearly not English, or undefined. tinyld guesses short English
- * phrases wrong ("help me" reads as Spanish), so a guess counts only for a message of a few words that
- * the classifier mostly does not know (`knownShare`: the share of its words seen in the English
- * training), or when it is a confident one.
+ * phrases wrong ("help me" reads as Spanish, "its paula_p" as French), so only words count (not
+ * usernames, emails or numbers), a message needs a few of them, and a guess counts only when the
+ * classifier mostly does not know the words (`knownShare`: the share seen in the English training) and
+ * the guess is confident, or clearly ahead of the next one for a message the classifier hardly knows.
  */
 export function foreignLanguage(text: string, knownShare: number): string | undefined {
-  const words = text.match(/\p{L}+/gu) ?? [];
+  const words = text.split(/\s+/).map((t) => t.replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '')).filter((t) => /^\p{L}+$/u.test(t));
   if (words.length < 3) return undefined;
   // Loaded on first use: it is not needed for start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   detectAll ??= (require('tinyld/light') as { detectAll: DetectAll }).detectAll;
-  const best = detectAll(text)[0];
+  const [best, next] = detectAll(words.join(' '));
   if (!best || best.lang === 'en') return undefined;
   if (best.accuracy >= 0.5 && knownShare < 0.6) return best.lang;
-  if (best.accuracy >= 0.1 && knownShare < 0.35) return best.lang;
+  if (best.accuracy >= 0.15 && best.accuracy >= 2 * (next?.accuracy ?? 0) && knownShare < 0.35) return best.lang;
   return undefined;
 }

@@ -2,6 +2,7 @@ import { loadConfig } from '../bot/config';
 import { checkField } from '../dialogs/fieldValidators';
 import { polarity } from '../dialogs/polarity';
 import { extractSlots } from '../dialogs/slots';
+import { foreignLanguage } from '../knowledge/language';
 import { FieldDefSchema, type FieldDef } from '../rules/schema';
 import { sharedBrain } from './helpers';
 
@@ -63,6 +64,18 @@ describe('values volunteered in passing (fields\' extract rules)', () => {
     expect(extractSlots(fields, 'see https://www.loom.com/x and jo.kartra.com')).not.toHaveProperty('domain');
     expect(extractSlots(fields, 'my username is not working')).not.toHaveProperty('username');
   });
+});
+
+describe('messages in another language', () => {
+  // knownShare 0: the worst case, a message the classifier knows none of the words of (names, places).
+  it.each([
+    ['Hola, no puedo entrar a mi cuenta', 'es'], ['Bonjour je ne peux pas me connecter', 'fr'], ['Ich kann mich nicht anmelden', 'de'],
+    ['não consigo entrar na minha conta', 'pt'], ['sono bloccato fuori', 'it'],
+  ])('finds %j is in %s', (text, lang) => expect(foreignLanguage(text, 0)).toBe(lang));
+  it.each([
+    'its paula_p', 'my name is Marta Lopez', 'username is carlos garcia', 'im in lisbon hotel', 'hotel la paz', 'jane doe smith',
+    'cafe in paris', 'gracias amigo', 'it is 203.0.113.4 at casa_lopez',
+  ])('leaves %j to the English conversation (names, places and values are not a language)', (text) => expect(foreignLanguage(text, 0)).toBeUndefined());
 });
 
 describe('router', () => {

@@ -14,13 +14,15 @@ const Expected = z.union([
   Pattern,
   z.object({ text: Pattern.optional(), choices: z.array(z.string()).optional(), card: Pattern.optional() }).strict(),
 ]);
+/** Every customer message gets a reply: a turn that expects silence cannot be written. */
+const Replies = z.array(Expected).min(1, 'every customer message gets at least one reply');
 
 const Turn = z.union([
-  z.object({ say: z.string(), expect: z.array(Expected) }).strict(),
+  z.object({ say: z.string(), expect: Replies }).strict(),
   /** A card's Action.Submit (the summary card's buttons, Teams choice buttons). */
-  z.object({ submit: z.record(z.string(), z.unknown()), expect: z.array(Expected) }).strict(),
+  z.object({ submit: z.record(z.string(), z.unknown()), expect: Replies }).strict(),
   /** A file sent with the paperclip (widget only): a name under test/conversations/files. */
-  z.object({ upload: z.string(), text: z.string().optional(), expect: z.array(Expected) }).strict(),
+  z.object({ upload: z.string(), text: z.string().optional(), expect: Replies }).strict(),
 ]);
 
 export const ConversationSchema = z.object({
