@@ -10,10 +10,14 @@ export interface ChoiceSpec {
   options: ChoiceOption[];
   /** A yes/no question: options[0] is "yes", options[1] "no". */
   yesNo: boolean;
+  /** Sentences that answer this yes/no question without a yes or no ("the link says expired" is a no). */
+  yesWhen?: string[];
+  noWhen?: string[];
   /** Misunderstood answers before giving up (the flow then offers a person). */
   maxFailures: number;
 }
-export type ChoiceResult = { status: 'ok'; index: number } | { status: 'gave_up' };
+/** `said`: what else a yes/no answer told ("no, the link says expired"), for the question that follows. */
+export type ChoiceResult = { status: 'ok'; index: number; said?: string } | { status: 'gave_up' };
 
 interface ChoiceState { reason?: string }
 
@@ -31,10 +35,29 @@ const QUESTION = /\?\s*$|^(?:what|which|how|why|huh|sorry|pardon)\b|\bwhat do yo
 const norm = (s: string) => s.toLowerCase().replace(/[‘’`´]/g, "'").replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
 const contains = (text: string, phrase: string) => phrase.length > 0 && new RegExp(`(?:^| )${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?: |$)`).test(text);
 
+const LEADING_ANSWER = /^\s*(?:yes|yeah|yep|yup|no|nope|nah|not really|ok(?:ay)?|sure)\b[\s,.;:!—–…-]*/i;
+/** Words that only repeat the yes or no ("it still didn't work"): they describe nothing. */
+const EMPTY_WORDS = new Set(['it', 'that', 'this', 'the', 'a', 'an', 'i', 'did', 'didnt', 'didn', 'does', 'doesnt', 'doesn', 'do', 'dont', 'don', 'not', 'no',
+  'work', 'works', 'worked', 'working', 'help', 'helped', 'still', 'just', 'at', 'all', 'unfortunately', 'sadly', 'sorry', 'really', 'nope', 'yes', 'is', 'was',
+  'has', 'have', 'hasn', 'haven', 'won', 'wont', 'nothing', 'changed', 'same', 'again', 'problem', 'thanks', 'thank', 'you', 'either', 'too', 'yet', 'so', 'far']);
+
+/** What a yes/no answer said besides yes or no, as the customer wrote it: "nope, the link is expired" → "the link is expired". */
+export function saidBesides(text: string): string | undefined {
+  const rest = text.trim().replace(/^\s*(?:(?:not sure|i think|i guess|well|hmm+)[\s,.;:!—–…-]*)+/i, '').replace(LEADING_ANSWER, '')
+    .replace(/[\s,;—–-]*(?:so\s+)?(?:yes|no|nope|probably(?:\s+not)?|i\s+guess)[\s.!]*$/i, '').trim();
+  const content = (rest.toLowerCase().match(/\p{L}{2,}/gu) ?? []).filter((w) => !EMPTY_WORDS.has(w));
+  return content.length >= 2 ? rest : undefined;
+}
+
 /** Which option a free answer means, if one: its label or a synonym, a position ("the second one"), or a yes/no. */
-export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' | 'yesNo'>): number | undefined {
+export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' | 'yesNo' | 'yesWhen' | 'noWhen'>): number | undefined {
   const t = norm(text);
   if (!t) return undefined;
+  if (spec.yesNo) {
+    // The question's own phrasings first: they know "it worked, no problem" is a yes.
+    if (spec.noWhen?.some((re) => new RegExp(re, 'iu').test(text))) return 1;
+    if (spec.yesWhen?.some((re) => new RegExp(re, 'iu').test(text))) return 0;
+  }
   const names = spec.options.map((o) => [o.label, ...o.synonyms].map(norm));
   const exact = names.findIndex((list) => list.includes(t));
   if (exact >= 0) return exact;
@@ -91,7 +114,10 @@ export class ChoiceStepPrompt extends Prompt<ChoiceResult> {
     if (a.type !== ActivityTypes.Message) return { succeeded: false };
     // A card button posts its choice as data.
     const text = a.text ?? ((a.value as { choice?: unknown } | undefined)?.choice as string | undefined) ?? '';
-    const index = recogniseOption(text, ChoiceStepPrompt.spec(options));
-    return index === undefined ? { succeeded: false } : { succeeded: true, value: { status: 'ok', index } };
+    const spec = ChoiceStepPrompt.spec(options);
+    const index = recogniseOption(text, spec);
+    if (index === undefined) return { succeeded: false };
+    const said = spec.yesNo && a.text ? saidBesides(a.text) : undefined;
+    return { succeeded: true, value: { status: 'ok', index, ...(said ? { said } : {}) } };
   }
 }

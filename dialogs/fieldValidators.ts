@@ -31,6 +31,26 @@ const NOT_PUBLIC = new net.BlockList();
 for (const [net4, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) NOT_PUBLIC.addSubnet(net4, prefix, 'ipv4');
 for (const [net6, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10]] as const) NOT_PUBLIC.addSubnet(net6, prefix, 'ipv6');
 
+/** Words around a one-word value that are not it: "it's bobsmith", "username: bob_s", "my code is K9X2Z". */
+const LEAD_WORDS = new Set([
+  'it', 'its', "it's", 'is', 'was', 'my', 'our', 'the', 'a', 'an', 'i', "i'm", 'im', 'think', 'guess', 'should', 'be', 'use', 'try', 'this', 'that', 'one',
+  'username', 'user', 'name', 'login', 'kartra', 'account', 'code', 'support', 'id', 'here', 'ok', 'okay', 'oh', 'sorry', 'actually', 'sure',
+  'yes', 'yeah', 'yep', 'thanks', 'thank', 'you', 'please', 'of', 'for', 'and', 'as', 'in', 'on', 'under', 'with', 'called', 'mine', 'so',
+]);
+const TRIM_TOKEN = /^[\s"“”‘’'`(<[{*]+|[\s"“”‘’'`)>\]}*,;:!?.]+$/g;
+
+/**
+ * The one word of a sentence that has the value's form, when there is exactly one: customers write
+ * "it's bobsmith", not "bobsmith". Two candidates ("bob smith") are not guessed between.
+ */
+function oneToken(text: string, form: RegExp): string | undefined {
+  const bare = text.replace(TRIM_TOKEN, '');
+  if (form.test(bare)) return bare;
+  const candidates = text.split(/\s+/).map((t) => t.replace(TRIM_TOKEN, ''))
+    .filter((t) => form.test(t) && !LEAD_WORDS.has(t.toLowerCase().replace(/[‘’]/g, "'")));
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
 const quoted = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
 
 function checkEmail(text: string, m: Messages): FieldCheck {
@@ -84,12 +104,19 @@ function checkScreenshot(input: FieldInput, m: Messages): FieldCheck {
   return { ok: false, reason: m.say('screenshot_missing') };
 }
 
-/** Yes or no, keeping what else the customer said ("yes, NordVPN sometimes" → "Yes (NordVPN sometimes)"). */
-function checkYesNo(text: string, m: Messages): FieldCheck {
+const words = (s: string) => s.toLowerCase().match(/\p{L}{2,}/gu) ?? [];
+
+/**
+ * Yes or no, keeping what else the customer said ("yes, NordVPN sometimes" → "Yes (NordVPN sometimes)"),
+ * unless it only repeats the question ("no vpn" is "No").
+ */
+function checkYesNo(def: FieldDef, text: string, m: Messages): FieldCheck {
   const p = polarity(text);
   if (p.answer === undefined) return { ok: false, reason: m.say('yes_no') };
   const label = p.answer === 'yes' ? 'Yes' : p.answer === 'no' ? 'No' : 'Not sure';
-  return { ok: true, value: p.detail ? `${label} (${p.detail})` : label };
+  const asked = new Set(words([def.label, def.prompt, ...def.aliases].join(' ')));
+  const news = p.detail ? words(p.detail).filter((w) => !asked.has(w) && !LEAD_WORDS.has(w)) : [];
+  return { ok: true, value: p.detail && news.length ? `${label} (${p.detail})` : label };
 }
 
 /** One of the choices; or, where the field allows it, a short description that is none of them (not a link, an address or nonsense). */
@@ -114,17 +141,24 @@ export function checkField(def: FieldDef, input: FieldInput, m: Messages): Field
     case 'email': return checkEmail(text, m);
     case 'ip': return checkIp(text, m);
     case 'domain': return checkDomain(text, m);
-    case 'yesno': return checkYesNo(text, m);
+    case 'yesno': return checkYesNo(def, text, m);
     case 'choice': return checkChoice(def, text, m);
     case 'support_code':
       if (SKIP_CODE.test(text)) return { ok: true, value: m.say('support_code_not_provided') };
       if (/\bwhere\b|\?$/.test(text)) return { ok: false, reason: m.say('support_code_where') };
-      if (!/^[\w-]{2,64}$/.test(text)) return { ok: false, reason: m.say('support_code_format') };
-      return { ok: true, value: text };
-    case 'username':
-      if (!/^[\w.-]{2,64}$/.test(text)) return { ok: false, reason: m.say('username_format') };
-      return { ok: true, value: text };
+    {
+      const code = oneToken(text, /^[\w-]{2,64}$/);
+      return code ? { ok: true, value: code } : { ok: false, reason: m.say('support_code_format') };
+    }
+    case 'username': {
+      const username = oneToken(text, /^[\w][\w.-]{1,63}$/);
+      return username ? { ok: true, value: username } : { ok: false, reason: m.say('username_format') };
+    }
     case 'text':
+      // A description, not a bare "no" or "ok": those are answers to some other question.
+      if (!/\p{L}{2,}/u.test(text) || (polarity(text).answer !== undefined && !polarity(text).detail && (text.match(/\S+/g) ?? []).length <= 3)) {
+        return { ok: false, reason: m.say('text_needs_detail') };
+      }
       return { ok: true, value: text };
   }
 }

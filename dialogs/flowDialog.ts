@@ -1,14 +1,15 @@
 import crypto from 'node:crypto';
-import { Dialog, DialogReason, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, DialogReason, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { clip, SUBJECT_MAX, type AttachmentRef } from '../bot/tickets/ticket';
 import { answerText } from '../knowledge';
 import type { MessageKey } from '../rules/messages';
-import type { IntentId, RoutableIntent, Step } from '../rules/schema';
+import type { FieldDef, IntentId, RoutableIntent, Step } from '../rules/schema';
 import type { ChoiceOption, ChoiceResult, ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
-import type { FieldPromptSpec, FieldResult } from './fieldPrompt';
+import { FieldPrompt, type FieldPromptSpec, type FieldResult } from './fieldPrompt';
 import { readMemory, type Draft } from './memory';
 import { escapeMarkdown, fill } from './messages';
+import { extractSlots } from './slots';
 import type { TriageServices } from './services';
 import type { SummaryAction, SummarySpec } from './summary';
 
@@ -24,7 +25,7 @@ export interface FlowOptions {
   /** Start somewhere other than the intent's entry step. */
   step?: string;
   /** Fields collected by an earlier flow (goto, escalate): never asked twice. */
-  carried?: { fields: Record<string, string>; attachments: AttachmentRef[]; from?: IntentId; reason?: string; stuckOn?: string };
+  carried?: { fields: Record<string, string>; attachments: AttachmentRef[]; from?: IntentId; reason?: string; stuckOn?: string; problem?: string };
   /** Carry on a run that was interrupted (a cancelled summary brought back): the same ticket, not a new one. */
   runId?: string;
   /** Said before the summary is shown again. */
@@ -32,8 +33,9 @@ export interface FlowOptions {
 }
 
 type Pending =
-  | { kind: 'field'; field: string; correcting: boolean }
-  | { kind: 'field_failed'; field: string; correcting: boolean }
+  /** `correcting`: back to the summary after; `resume`: back to the question that was open (a correction midway). */
+  | { kind: 'field'; field: string; correcting: boolean; resume?: boolean }
+  | { kind: 'field_failed'; field: string; correcting: boolean; resume?: boolean; person: boolean }
   | { kind: 'choice' }
   | { kind: 'confirm' }
   | { kind: 'gave_up'; reason: string }
@@ -62,6 +64,10 @@ export interface FlowState {
   lead?: string;
   /** Values taken from what the customer said, not yet told: said together before the next question. */
   noted?: string[];
+  /** What the customer said besides yes or no in their last answer ("no, the link says expired"). */
+  said?: string;
+  /** The message that raised the problem (for a hand-off, the one that started the tree before it). */
+  problem?: string;
   pending?: Pending;
 }
 
@@ -72,6 +78,24 @@ export interface FlowState {
 function runIdFor(dc: DialogContext, intent: string): string {
   const id = dc.context.activity.id;
   return id ? crypto.createHash('sha256').update(`${id}:${intent}`).digest('base64url').slice(0, 22) : crypto.randomUUID();
+}
+
+/** A correction of an answer given earlier ("the email is wrong", "the IP should be …"). */
+const CORRECTION = /\b(?:wrong|incorrect|typo|mistake|should\s+(?:be|have\s+been|say)|is\s+actually|i\s+meant|not\s+right|change|update|correct(?:ion)?)\b/i;
+const mentions = (text: string, words: string) => new RegExp(`\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`, 'i').test(text);
+/** The new value in a correction: what follows its last "it's", "should be", "to" or "instead". */
+function valueAfter(text: string): string | undefined {
+  const parts = text.split(/\b(?:it'?s|it\s+is|should\s+(?:be|have\s+been|say)|is\s+actually|to|instead(?:\s+of\s+that)?|i\s+meant|is)\b\s*:?/i);
+  const last = parts.length > 1 ? parts.at(-1)?.trim().replace(/^[\s,:;-]+|[\s.!,;]+$/g, '') : undefined;
+  return last && !CORRECTION.test(last) ? last : undefined;
+}
+/** A message that is nothing but an email address, an IP address or a link: the type of field it fills. */
+function bareValueType(text: string): 'email' | 'ip' | 'screenshot' | undefined {
+  const t = text.trim().replace(/[.!]+$/, '');
+  if (/^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$/.test(t)) return 'email';
+  if (/^(?:\d{1,3}\.){3}\d{1,3}$/.test(t)) return 'ip';
+  if (/^https?:\/\/\S+$/i.test(t)) return 'screenshot';
+  return undefined;
 }
 
 /** Why a hand-off happened, in words (the hand-off ticket's subject, the agents' queue). */
@@ -109,6 +133,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       ...(options.carried?.from ? { from: options.carried.from } : {}),
       ...(options.carried?.reason ? { reason: options.carried.reason } : {}),
       ...(options.carried?.stuckOn ? { stuckOn: options.carried.stuckOn } : {}),
+      ...(options.carried?.problem ? { problem: options.carried.problem } : {}),
       ...(options.lead ? { lead: options.lead } : {}),
     };
     Object.assign(dc.activeDialog?.state ?? {}, state);
@@ -119,6 +144,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const state = dc.activeDialog?.state as FlowState;
     const pending = state.pending;
     delete state.pending;
+    // What an answer said besides yes or no is for the question right after it only.
+    delete state.said;
     const step = this.step(state);
     switch (pending?.kind) {
       case 'field': {
@@ -126,21 +153,23 @@ export class FlowDialog extends Dialog<FlowOptions> {
         if (r.status === 'failed') {
           // The first sentence says it ("That isn't an IP address"); the rest was said with each refusal.
           const reason = (/^.+?[.!?](?=\s|$)/.exec(r.reason)?.[0] ?? r.reason).replace(/[.!?]$/, '');
-          // Stuck on one field: a person takes over, unless this already is the hand-off (which would loop).
-          if (state.intent !== 'handoff.human') {
-            await dc.context.sendActivity(this.m.say('field_stuck', { reason }));
-            return this.escalate(dc, state, 'field_retries', pending.field);
-          }
-          state.pending = { kind: 'field_failed', field: pending.field, correcting: pending.correcting };
-          return this.ask(dc, this.m.say('field_stuck_retry', { reason }), [this.m.say('try_again'), this.m.say('stop')], false);
+          // Stuck on one field: offer a person, unless this already is the hand-off (which would loop).
+          const person = state.intent !== 'handoff.human';
+          state.pending = { kind: 'field_failed', field: pending.field, correcting: pending.correcting, person, ...(pending.resume ? { resume: true } : {}) };
+          const options = [...(person ? [this.m.say('talk_to_person')] : []), this.m.say('try_again'), this.m.say('stop')];
+          return this.ask(dc, this.m.say(person ? 'field_stuck' : 'field_stuck_retry', { reason }), options, false);
         }
         this.setField(state, pending.field, r.value, r.attachment);
         if (pending.correcting) return this.summarise(dc, state);
+        if (pending.resume) return this.run(dc, state);
         if (step.type === 'ask') return this.advance(dc, state, step.next);
         return this.run(dc, state);
       }
       case 'field_failed': {
-        if ((result as ChoiceResult).status === 'ok' && (result as { index: number }).index === 0) return this.askField(dc, state, pending.field, pending.correcting);
+        const r = result as ChoiceResult;
+        const choice = r.status === 'ok' ? (pending.person ? ['person', 'again', 'stop'] : ['again', 'stop'])[r.index] : 'stop';
+        if (choice === 'person') return this.escalate(dc, state, 'field_retries', pending.field);
+        if (choice === 'again') return this.askField(dc, state, pending.field, pending.correcting, pending.resume);
         await dc.context.sendActivity(this.m.say('stopped'));
         return dc.endDialog();
       }
@@ -163,6 +192,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
         const r = result as ChoiceResult;
         if (step.type !== 'confirm') return this.run(dc, state);
         if (r.status === 'gave_up') return this.gaveUp(dc, state);
+        if (r.said) state.said = r.said;
         return this.advance(dc, state, r.index === 0 ? step.yes : step.no);
       }
       case 'gave_up': {
@@ -174,8 +204,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
       case 'summary':
         return this.onSummary(dc, state, result as SummaryAction);
       case 'summary_undecided': {
+        // Open, correct or cancel: the way back to opening it is always there.
         const r = result as ChoiceResult;
-        if (r.status === 'ok' && r.index === 0) return this.pickCorrection(dc, state);
+        if (r.status !== 'ok') return this.summarise(dc, state);
+        if (r.index === 0) return this.openTicket(dc, state);
+        if (r.index === 1) return this.pickCorrection(dc, state);
         return this.cancelTicket(dc, state);
       }
       case 'pick_correction': {
@@ -186,6 +219,106 @@ export class FlowDialog extends Dialog<FlowOptions> {
       default:
         return this.run(dc, state);
     }
+  }
+
+  // ---- what the customer says between the questions (called by MainDialog before the open prompt hears it) ----
+
+  /**
+   * A press of the summary card's buttons while a later question of the same ticket is open (the card is
+   * still on screen): honoured, so "Open the ticket" always opens it.
+   */
+  async summaryPressed(dc: DialogContext, action: SummaryAction): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    const open = dc.activeDialog?.id;
+    if (!state || open === SUMMARY_PROMPT || open === FLOW_DIALOG) return undefined;
+    const step = this.step(state);
+    if (step.type !== 'ticket' || !step.confirm) return undefined;
+    state.pending = { kind: 'summary' };
+    // Ends the open prompt; the flow resumes with the button's action.
+    return dc.endDialog(action);
+  }
+
+  /**
+   * "The IP is wrong, it's 84.23.112.19" at a later question: that field takes the new value, and the open
+   * question is asked again; without a value, the field is asked first. Only at questions with a fixed
+   * form: a free-text answer may well mention a field ("it says my username is wrong").
+   */
+  async correctEarlier(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    const open = dc.activeDialog;
+    if (!state || !CORRECTION.test(text) || !open || open.id === SUMMARY_PROMPT) return undefined;
+    if (open.id === FIELD_PROMPT && FieldPrompt.spec(open.state.options).def.type === 'text') return undefined;
+    const asking = state.pending?.kind === 'field' ? state.pending.field : undefined;
+    const named = Object.keys(state.fields).filter((n) => n !== asking).find((n) => {
+      const def = this.rules.field(state.flowId, n);
+      return def && [def.label, n.replace(/_/g, ' '), ...def.aliases].some((w) => mentions(text, w));
+    });
+    const def = named ? this.rules.field(state.flowId, named) : undefined;
+    if (!named || !def) return undefined;
+    const value = valueAfter(text);
+    const oneWord = def.type === 'username' || def.type === 'support_code';
+    const check = value && def.type !== 'text' && (!oneWord || !/\s/.test(value)) ? checkField(def, { text: value }, this.m) : undefined;
+    if (check?.ok) {
+      this.setField(state, named, check.value, check.attachment);
+      await dc.context.sendActivity(this.m.say('field_corrected', { label: def.label, value: escapeMarkdown(check.value) }));
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
+    const spec: FieldPromptSpec = { field: named, def, maxFailures: this.rules.escalation.field_retries };
+    state.pending = { kind: 'field', field: named, correcting: false, resume: true };
+    return dc.replaceDialog(FIELD_PROMPT, { validations: spec });
+  }
+
+  /**
+   * Answers to questions not asked yet, given at this one ("nope, no vpn" while the email is asked; an email
+   * typed where a description is asked): kept for those questions, said back, and this question asked
+   * again without counting a miss.
+   */
+  async noteVolunteered(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    const open = dc.activeDialog;
+    if (!state || open?.id !== FIELD_PROMPT || state.pending?.kind !== 'field') return undefined;
+    const current = FieldPrompt.spec(open.state.options).def;
+    if (current.type !== 'text' && checkField(current, { text }, this.m).ok) return undefined;
+    const later = this.laterFields(state).filter((n) => n !== (state.pending as { field: string }).field);
+    const found: Record<string, string> = {};
+    if (current.type === 'text') {
+      // A description field takes any sentence: only a message that is nothing but an address is not one.
+      const target = this.onlyFieldOfType(state, later, bareValueType(text));
+      if (target) found[target] = text.trim();
+    } else {
+      const defs = new Map(later.map((n) => [n, this.rules.field(state.flowId, n)]).filter((e): e is [string, FieldDef] => e[1] !== undefined));
+      Object.assign(found, extractSlots(defs, text));
+      const target = this.onlyFieldOfType(state, later, bareValueType(text));
+      if (target && !(target in found)) found[target] = text.trim();
+    }
+    let noted = false;
+    for (const [name, value] of Object.entries(found)) {
+      const def = this.rules.field(state.flowId, name);
+      const check = def ? checkField(def, { text: value }, this.m) : undefined;
+      if (check?.ok) { this.note(state, name, check.value, check.attachment); noted = true; }
+    }
+    if (!noted) return undefined;
+    await this.tellNoted(dc, state);
+    await dc.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
+  }
+
+  /** The one field of these with this type (two screenshots: which one is unknown, so none). */
+  private onlyFieldOfType(state: FlowState, names: string[], type: string | undefined): string | undefined {
+    const matching = type ? names.filter((n) => this.rules.field(state.flowId, n)?.type === type) : [];
+    return matching.length === 1 ? matching[0] : undefined;
+  }
+
+  /** The fields this run may still ask for: its tree's questions and tickets, not yet answered. */
+  private laterFields(state: FlowState): string[] {
+    const flow = this.rules.flows.get(state.flowId);
+    const names = new Set<string>();
+    for (const s of Object.values(flow?.steps ?? {})) {
+      if (s.type === 'ask') names.add(s.field);
+      if (s.type === 'ticket') this.ticketFields(s).forEach((n) => names.add(n));
+    }
+    return [...names].filter((n) => state.fields[n] === undefined);
   }
 
   private step(state: FlowState): Step {
@@ -208,9 +341,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
   }
 
   /** A choice or yes/no question (the prompt understands free answers and gives up after a few misses). */
-  private ask(dc: DialogContext, prompt: string, labels: string[] | ChoiceOption[], yesNo: boolean): Promise<DialogTurnResult> {
+  private ask(dc: DialogContext, prompt: string, labels: string[] | ChoiceOption[], yesNo: boolean, phrasings: Pick<ChoiceSpec, 'yesWhen' | 'noWhen'> = {}): Promise<DialogTurnResult> {
     const options = labels.map((l) => (typeof l === 'string' ? { label: l, synonyms: [] } : l));
-    const spec: ChoiceSpec = { prompt, options, yesNo, maxFailures: this.rules.escalation.field_retries };
+    const spec: ChoiceSpec = { prompt, options, yesNo, maxFailures: this.rules.escalation.field_retries, ...phrasings };
     return dc.prompt(CHOICE_PROMPT, { validations: spec });
   }
 
@@ -245,7 +378,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
           return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms })), false);
         case 'confirm':
           state.pending = { kind: 'confirm' };
-          return this.ask(dc, step.prompt, [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true);
+          return this.ask(dc, step.prompt, [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true, { yesWhen: step.yes_when, noWhen: step.no_when });
         case 'ticket': {
           const open = step.reuse_open ? await this.services.tickets.openFor(dc.context.activity.conversation.id) : undefined;
           if (open) {
@@ -257,11 +390,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
             state.stepId = step.next;
             continue;
           }
-          for (const name of this.ticketFields(step)) {
-            if (state.fields[name] === undefined && !(await this.prefill(dc, state, name))) {
-              return this.askField(dc, state, name, false);
-            }
-          }
+          // Everything already said is taken first, and said in one message; then the rest is asked.
+          const fields = this.ticketFields(step);
+          for (const name of fields) if (state.fields[name] === undefined) await this.prefill(dc, state, name);
+          const missing = fields.find((name) => state.fields[name] === undefined);
+          if (missing) return this.askField(dc, state, missing, false);
           return step.confirm ? this.summarise(dc, state) : this.openTicket(dc, state);
         }
         case 'escalate':
@@ -305,13 +438,35 @@ export class FlowDialog extends Dialog<FlowOptions> {
    */
   private async prefill(dc: DialogContext, state: FlowState, name: string): Promise<boolean> {
     const def = this.rules.field(state.flowId, name);
-    const said = (await readMemory(this.services.memory, dc.context)).slots[name];
-    if (!def || said === undefined) return false;
+    if (!def) return false;
+    // A description: what the last yes/no answer said besides "no", or the message that raised the problem.
+    const described = def.type === 'text' ? state.said ?? (def.first_message ? this.problemStatement(state) : undefined) : undefined;
+    const said = (await readMemory(this.services.memory, dc.context)).slots[name] ?? described;
+    if (said === undefined) return false;
     const check = checkField(def, { text: said }, this.m);
     if (!check.ok) return false;
-    state.fields[name] = check.value;
-    state.noted = [...(state.noted ?? []), `${def.label}: ${escapeMarkdown(check.value)}`];
+    if (said === state.said) delete state.said;
+    this.note(state, name, check.value);
     return true;
+  }
+
+  private note(state: FlowState, name: string, value: string, attachment?: AttachmentRef | Omit<AttachmentRef, 'field'>): void {
+    this.setField(state, name, value, attachment);
+    const label = this.rules.field(state.flowId, name)?.label ?? name;
+    state.noted = [...(state.noted ?? []), `${label}: ${escapeMarkdown(value)}`];
+  }
+
+  /** The message that raised the problem, when it says more than the topic ("I was charged twice this month"). */
+  private problemStatement(state: FlowState): string | undefined {
+    const text = (state.problem ?? state.text).trim();
+    const recognizer = this.services.recognizer;
+    if ((text.match(/\p{L}{2,}/gu) ?? []).length < 5 || recognizer.control(text) || recognizer.pattern(text) === 'handoff.human') return undefined;
+    // "How do I contact support?" asks something; it doesn't say what is wrong.
+    if (/\?\s*$|^(?:how|what|where|when|which|who|can|could|do|does|is|are)\b/i.test(text)) return undefined;
+    if (Object.values(this.rules.intents).some((i) => i.label.toLowerCase() === text.toLowerCase())) return undefined;
+    // It must name a problem the bot knows of: anger at "your support" alone is not a description.
+    const about = recognizer.classify(text).intent;
+    return about === 'none' || about === 'support.contact' || about === 'handoff.human' ? undefined : text;
   }
 
   /** The values taken from what the customer said, in one message, before the next question. */
@@ -321,7 +476,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     delete state.noted;
   }
 
-  private async askField(dc: DialogContext, state: FlowState, name: string, correcting: boolean): Promise<DialogTurnResult> {
+  private async askField(dc: DialogContext, state: FlowState, name: string, correcting: boolean, resume = false): Promise<DialogTurnResult> {
     await this.tellNoted(dc, state);
     const def = this.rules.field(state.flowId, name);
     if (!def) throw new Error(`Unknown field ${name} in flow ${state.flowId}`);
@@ -331,7 +486,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       state.pending = { kind: 'profile_email', field: name, email: profileEmail };
       return this.ask(dc, this.m.say('profile_email_offer', { email: escapeMarkdown(profileEmail) }), [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true);
     }
-    state.pending = { kind: 'field', field: name, correcting };
+    state.pending = { kind: 'field', field: name, correcting, ...(resume ? { resume: true } : {}) };
     const spec: FieldPromptSpec = { field: name, def, maxFailures: this.rules.escalation.field_retries };
     return dc.prompt(FIELD_PROMPT, { validations: spec });
   }
@@ -349,6 +504,28 @@ export class FlowDialog extends Dialog<FlowOptions> {
     return clip(fill(step.subject, context).replace(/\s*[·:(]\s*\)?\s*$/, ''), SUBJECT_MAX);
   }
 
+  /**
+   * The department that handles the topic: a hand-off's ticket goes where every ticket of the topic's
+   * own tree would ("account not active" → Billing); when they differ, the hand-off step's own.
+   */
+  private department(state: FlowState, step: Extract<Step, { type: 'ticket' }>): string {
+    if (state.intent !== 'handoff.human' || !state.from || state.from === 'none' || state.from === 'handoff.human') return step.department;
+    const flow = this.rules.flows.get(this.rules.intents[state.from].tree);
+    const seen = new Set<string>();
+    const departments = new Set<string>();
+    const visit = (id: string | undefined): void => {
+      const s = id && !seen.has(id) ? flow?.steps[id] : undefined;
+      if (!s || !id) return;
+      seen.add(id);
+      if (s.type === 'ticket') departments.add(s.department);
+      if (s.type === 'choice') s.options.forEach((o) => visit(o.next));
+      else if (s.type === 'confirm') { visit(s.yes); visit(s.no); }
+      else if ('next' in s) visit(s.next);
+    };
+    visit(flow?.entry[state.from]);
+    return departments.size === 1 ? [...departments][0] ?? step.department : step.department;
+  }
+
   private summarySpec(state: FlowState): SummarySpec {
     const step = this.step(state);
     if (step.type !== 'ticket') throw new Error(`Step ${state.stepId} is not a ticket step`);
@@ -356,7 +533,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       const def = this.rules.field(state.flowId, name);
       return { name, label: def?.label ?? name, value: state.fields[name] ?? '', aliases: def?.aliases ?? [] };
     });
-    return { subject: this.subject(state, step), department: step.department, rows, ...(state.lead ? { lead: state.lead } : {}) };
+    return { subject: this.subject(state, step), department: this.department(state, step), rows, ...(state.lead ? { lead: state.lead } : {}) };
   }
 
   private async summarise(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
@@ -375,7 +552,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
         return this.cancelTicket(dc, state);
       case 'undecided':
         state.pending = { kind: 'summary_undecided' };
-        return this.ask(dc, this.m.say('summary_no'), [this.m.say('summary_correct'), this.m.say('summary_cancel')], false);
+        return this.ask(dc, this.m.say('summary_no'), [this.m.say('summary_open'), this.m.say('summary_correct'), this.m.say('summary_cancel')], false);
       case 'correct': {
         if (!action.field) return this.pickCorrection(dc, state);
         // "the email is wrong, it should be mike@example.com": the new value is in the same message.
@@ -419,7 +596,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const ticket = await this.services.tickets.create({
       // Hashed: conversation ids may be 500 characters long.
       idempotencyKey: crypto.createHash('sha256').update(`${a.conversation.id}:${state.runId}:${state.stepId}`).digest('base64url'),
-      department: step.department, subject: this.subject(state, step), intent: state.from ?? state.intent,
+      department: this.department(state, step), subject: this.subject(state, step), intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
       ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments.map((att) => this.withFileId(att)),
       transcript: this.services.transcripts.list(a.conversation.id),
@@ -450,7 +627,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
   private async escalate(dc: DialogContext, state: FlowState, reason: string, stuckOn?: string): Promise<DialogTurnResult> {
     return dc.replaceDialog(FLOW_DIALOG, {
       intent: 'handoff.human', text: state.text,
-      carried: { fields: state.fields, attachments: state.attachments, from: state.from ?? state.intent, reason, ...(stuckOn ? { stuckOn } : {}) },
+      carried: { fields: state.fields, attachments: state.attachments, from: state.from ?? state.intent, reason, problem: state.problem ?? state.text, ...(stuckOn ? { stuckOn } : {}) },
     } satisfies FlowOptions);
   }
 }

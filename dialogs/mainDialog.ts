@@ -14,7 +14,7 @@ import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, t
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
-import { recogniseSummary, SummaryPrompt } from './summary';
+import { recogniseSummary, summaryButton, SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
 const ROUTE = 'route';
@@ -30,6 +30,8 @@ const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|i
 const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
 const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that))\b/i;
+/** Agreeing to be asked, not an answer: "ok", "sure", "yes please". */
+const ACKNOWLEDGEMENT = /^(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|fine|go ahead|of course|no problem|np|cool|great|got it)(?:[\s,]+(?:please|thanks|thank you|sure|ok|go ahead|no problem))*[\s.!]*$/i;
 /** A follow-up to the topic just answered ("and on Starter?", "how do I change it?", "are they Kartra employees?"). */
 const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is it|is that|are they|are those|do they|does it|can i|could i|how do i|where do i|and (?:on|for|with|in|the))\b|\b(?:it|they|them|those|that one|this one)\b/i;
 
@@ -40,10 +42,13 @@ const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is
  * asked, "I told you already", and questions about something else (answered, then the tree resumes).
  */
 export class MainDialog extends ComponentDialog {
+  private readonly flow: FlowDialog;
+
   constructor(private readonly services: TriageServices) {
     super(MAIN_DIALOG);
     const messages = () => this.services.brain.rules.messages;
-    this.addDialog(new FlowDialog(services))
+    this.flow = new FlowDialog(services);
+    this.addDialog(this.flow)
       .addDialog(new FieldPrompt(FIELD_PROMPT, messages))
       .addDialog(new ChoiceStepPrompt(CHOICE_PROMPT, messages))
       .addDialog(new SummaryPrompt(SUMMARY_PROMPT, messages))
@@ -236,7 +241,7 @@ export class MainDialog extends ComponentDialog {
     switch (control) {
       case 'greeting': await context.sendActivity(midFlow ? m.say('greeting_mid_flow') : this.greeting()); return;
       case 'thanks': await context.sendActivity(m.say(midFlow ? 'thanks_mid_flow' : 'thanks')); return;
-      case 'bye': await context.sendActivity(m.say(midFlow ? 'bye_mid_flow' : 'bye')); return;
+      case 'bye': case 'done': await context.sendActivity(m.say(midFlow ? 'bye_mid_flow' : 'bye')); return;
       case 'help': await context.sendActivity(midFlow ? m.say('help_mid_flow') : this.topicsMessage(m.say('help'))); return;
       case 'cancel': await context.sendActivity(m.say(midFlow ? 'cancelled' : 'cancel_nothing')); return;
       case 'restart': await context.sendActivity(this.topicsMessage(m.say('restart'))); return;
@@ -264,16 +269,29 @@ export class MainDialog extends ComponentDialog {
     return false;
   }
 
+  private isButton(dc: DialogContext, text: string): boolean {
+    const active = dc.activeDialog;
+    const t = text.trim().toLowerCase();
+    return active?.id === CHOICE_PROMPT && ChoiceStepPrompt.spec(active.state.options).options.some((o) => o.label.toLowerCase() === t);
+  }
+
   private async interrupt(dc: DialogContext): Promise<DialogTurnResult | undefined> {
     const a = dc.context.activity;
     const text = (a.text ?? '').trim();
-    if (a.type !== ActivityTypes.Message || !text) return undefined;
     // A new message after a prompt of the route itself (clarify, offers) is the route's business.
-    if (!FlowDialog.state(dc)) return undefined;
+    if (a.type !== ActivityTypes.Message || !FlowDialog.state(dc)) return undefined;
+    const button = summaryButton(a.value);
+    if (button) return this.flow.summaryPressed(dc, button);
+    if (!text) return undefined;
     const recognizer = this.services.recognizer;
     const flow = FlowDialog.state(dc);
     const wantsPerson = recognizer.pattern(text) === 'handoff.human';
-    if (!wantsPerson && this.promptTakes(dc, text)) return undefined;
+    if (!wantsPerson) {
+      const corrected = await this.flow.correctEarlier(dc, text);
+      if (corrected) return corrected;
+    }
+    // A button's label is its button ("Talk to a person" offered after three misses keeps its reason).
+    if ((!wantsPerson || this.isButton(dc, text)) && this.promptTakes(dc, text)) return undefined;
 
     const control = recognizer.control(text);
     if (control === 'cancel' || control === 'restart' || control === 'resolved') {
@@ -287,7 +305,8 @@ export class MainDialog extends ComponentDialog {
       await this.answerControl(dc.context, control, true);
       return { status: DialogTurnStatus.waiting };
     }
-    if (control && control !== 'reopen') {
+    // "no, that's all" is an answer in the middle of a form: the question hears it.
+    if (control && control !== 'reopen' && control !== 'done') {
       await this.answerControl(dc.context, control, true);
       await dc.repromptDialog();
       return { status: DialogTurnStatus.waiting };
@@ -302,9 +321,10 @@ export class MainDialog extends ComponentDialog {
       const fields = flow?.fields ?? {};
       const attachments = flow?.attachments ?? [];
       const from = flow?.intent;
+      const problem = flow?.problem ?? flow?.text;
       await dc.cancelAllDialogs();
       return dc.beginDialog(FLOW_DIALOG, {
-        intent: 'handoff.human', text, carried: { fields, attachments, ...(from ? { from } : {}), reason: 'user_request' },
+        intent: 'handoff.human', text, carried: { fields, attachments, ...(from ? { from } : {}), ...(problem ? { problem } : {}), reason: 'user_request' },
       } satisfies FlowOptions);
     }
     if (flow?.intent !== 'handoff.human' && this.frustrated(text)) return dc.beginDialog(OFFER_MID_FLOW, { reason: 'negative_sentiment' });
@@ -318,10 +338,10 @@ export class MainDialog extends ComponentDialog {
     }
 
     if (dc.activeDialog?.id === FIELD_PROMPT) {
-      const handled = await this.atField(dc, text);
+      const handled = (await this.atField(dc, text)) ?? (await this.flow.noteVolunteered(dc, text));
       if (handled) return handled;
     }
-    if (QUESTION.test(text) || dc.activeDialog?.id === CHOICE_PROMPT) return this.digress(dc, text, flow?.intent);
+    if (QUESTION.test(text) || dc.activeDialog?.id === CHOICE_PROMPT || dc.activeDialog?.id === SUMMARY_PROMPT) return this.digress(dc, text, flow?.intent);
     return undefined;
   }
 
@@ -339,6 +359,11 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     const valid = checkField(spec.def, { text }, this.m).ok;
+    // "ok", "yes please" to a question that wants a value: the question again, not a miss.
+    if (!valid && ACKNOWLEDGEMENT.test(text)) {
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
     const aboutTheQuestion = ABOUT_THE_QUESTION.test(text) && (text.match(/\S+/g) ?? []).length <= 12;
     if (aboutTheQuestion && (!valid || spec.def.type === 'text')) {
       // Another topic's question wins when the classifier is sure ("what currencies does Kartra support?").
@@ -370,18 +395,26 @@ export class MainDialog extends ComponentDialog {
     return undefined;
   }
 
-  /** Answers a question about another topic from its article, then repeats the pending question. */
+  /**
+   * Answers a question asked in the middle of a tree (about its own topic, when the help text answers it
+   * directly, or about another), then repeats the pending question. The tree is kept either way, so a
+   * question needs less certainty than a statement does.
+   */
   private async digress(dc: DialogContext, text: string, current: RoutableIntent | undefined): Promise<DialogTurnResult | undefined> {
     const r = this.services.recognizer.classify(text);
-    if (r.intent === 'none' || r.intent === 'handoff.human' || r.intent === current || r.confidence < this.brain.rules.escalation.classifier.digression_above) return undefined;
-    const flow = this.brain.rules.flows.get(this.brain.rules.intents[r.intent].tree);
-    const entry = flow?.steps[flow.entry[r.intent] ?? ''];
-    if (entry?.type !== 'answer') return undefined;
+    const thresholds = this.brain.rules.escalation.classifier;
     // An answer that is valid for the pending field wins over a digression ("is it 10.0.0.1?").
     const pending = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options) : undefined;
     if (pending && pending.def.type !== 'text' && checkField(pending.def, { text }, this.m).ok) return undefined;
-    const answer = answerText(this.brain.knowledge, entry.article, r.intent, text);
-    if (!answer) return undefined;
+    const sure = r.confidence >= (QUESTION.test(text) ? thresholds.clarify_below : thresholds.digression_above);
+    const topic = r.intent !== 'none' && r.intent !== 'handoff.human' && r.intent !== current && sure ? r.intent : current;
+    if (!topic || topic === 'handoff.human') return undefined;
+    const flow = this.brain.rules.flows.get(this.brain.rules.intents[topic].tree);
+    const entry = flow?.steps[flow.entry[topic] ?? ''];
+    if (entry?.type !== 'answer') return undefined;
+    const answer = answerText(this.brain.knowledge, entry.article, topic, text);
+    // About the tree's own topic, only a direct answer: its article was just given.
+    if (!answer || (topic === current && !answer.direct)) return undefined;
     await dc.context.sendActivity(answer.text);
     await dc.context.sendActivity(this.m.say('back_to_question'));
     await dc.repromptDialog();
@@ -399,7 +432,10 @@ export class MainDialog extends ComponentDialog {
     const result = step.result as ChoiceResult | undefined;
     if (result?.status === 'ok' && result.index === 0) {
       const flow = FlowDialog.state(step);
-      const carried = { fields: flow?.fields ?? {}, attachments: flow?.attachments ?? [], ...(flow ? { from: flow.intent } : {}), reason: (step.options as { reason?: string }).reason ?? 'negative_sentiment' };
+      const carried = {
+        fields: flow?.fields ?? {}, attachments: flow?.attachments ?? [], ...(flow ? { from: flow.intent, problem: flow.problem ?? flow.text } : {}),
+        reason: (step.options as { reason?: string }).reason ?? 'negative_sentiment',
+      };
       await step.cancelAllDialogs();
       return step.beginDialog(FLOW_DIALOG, { intent: 'handoff.human', text: step.context.activity.text ?? '', carried } satisfies FlowOptions);
     }

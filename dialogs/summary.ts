@@ -17,6 +17,13 @@ export type SummaryAction =
 // What a card's Action.Submit posts back (Web Chat: message.value; Teams: the same, or an invoke).
 const SubmitSchema = z.object({ summary: z.enum(['confirm', 'correct', 'cancel']), field: z.string().max(100).optional() });
 
+/** The summary card button a posted value is, if it is one. */
+export function summaryButton(value: unknown): SummaryAction | undefined {
+  const submit = SubmitSchema.safeParse(value);
+  if (!submit.success) return undefined;
+  return submit.data.summary === 'correct' ? { action: 'correct', ...(submit.data.field ? { field: submit.data.field } : {}) } : { action: submit.data.summary };
+}
+
 export function summaryCard(spec: SummarySpec, m: Messages) {
   return CardFactory.adaptiveCard({
     type: 'AdaptiveCard',
@@ -51,6 +58,8 @@ const CANCEL = /^(?:no,?\s+)?(?:cancel|don'?t(?:\s+open)?|do not|stop|forget (?:
 const CORRECT = /\b(?:wrong|incorrect|change|correct (?:the|my|it|that|a|this)|correction|fix|update|edit|should be|is actually|not right|typo|mistake|instead)\b/;
 const CONFIRM = /^(?:yes|yep|yeah|yup|y|ok|okay|sure|correct|right|perfect|great|fine|good|confirm(?:ed)?|submit|send(?: it)?|go ahead|please do|do it|looks? (?:good|right|fine|correct|ok)|all (?:good|correct|fine|right)|that'?s (?:all )?(?:right|correct|fine|good|it)|open(?: it| the ticket)?|(?:it'?s )?all correct)\b/;
 const UNDECIDED = /^(?:no|nope|nah|not yet|wait|hold on|hmm+|hang on)\b/;
+/** A question about something else ("wait, how many attendees on Growth?"): not an answer to the summary. */
+const QUESTION = /\?\s*$|^(?:(?:wait|hmm+|oh|ok|and|also|btw|by the way|sorry)[,\s]+)*(?:what|which|how|why|where|when|who|can|could|do|does|is|are|will)\b/;
 
 /** What a typed answer to the summary means. */
 export function recogniseSummary(text: string, rows: SummaryRow[], m: Messages): SummaryAction | undefined {
@@ -58,10 +67,13 @@ export function recogniseSummary(text: string, rows: SummaryRow[], m: Messages):
   if (!t) return undefined;
   if (CANCEL.test(t)) return { action: 'cancel' };
   const named = rows.find((r) => t === r.name || [r.label, ...r.aliases].some((n) => word(n).test(t)));
-  if (named) return { action: 'correct', field: named.name, said: text };
-  if (CORRECT.test(t)) return { action: 'correct', said: text };
-  if (CONFIRM.test(t) || t === norm(m.say('summary_open'))) return { action: 'confirm' };
-  if (UNDECIDED.test(t)) return { action: 'undecided' };
+  if (named && (CORRECT.test(t) || !QUESTION.test(t))) return { action: 'correct', field: named.name, said: text };
+  if (CORRECT.test(t) && !QUESTION.test(t)) return { action: 'correct', said: text };
+  if (t === norm(m.say('summary_open'))) return { action: 'confirm' };
+  if (QUESTION.test(t)) return undefined;
+  if (CONFIRM.test(t)) return { action: 'confirm' };
+  // A bare "no" or "wait": correct or cancel? Longer, it is something else the customer is saying.
+  if (UNDECIDED.test(t) && t.split(' ').length <= 3) return { action: 'undecided' };
   if (t === norm(m.say('summary_correct'))) return { action: 'correct' };
   return undefined;
 }
@@ -87,11 +99,10 @@ export class SummaryPrompt extends Prompt<SummaryAction> {
     const spec = options.validations as SummarySpec;
     const a = context.activity;
     if (a.type !== ActivityTypes.Message) return { succeeded: false };
-    const submit = SubmitSchema.safeParse(a.value);
-    if (submit.success) {
-      const field = spec.rows.find((r) => r.name === submit.data.field)?.name;
-      const value: SummaryAction = submit.data.summary === 'correct' ? { action: 'correct', ...(field ? { field } : {}) } : { action: submit.data.summary };
-      return { succeeded: true, value };
+    const button = summaryButton(a.value);
+    if (button) {
+      const field = button.action === 'correct' ? spec.rows.find((r) => r.name === button.field)?.name : undefined;
+      return { succeeded: true, value: button.action === 'correct' ? { action: 'correct', ...(field ? { field } : {}) } : button };
     }
     const value = recogniseSummary(a.text ?? '', spec.rows, this.messages());
     return value ? { succeeded: true, value } : { succeeded: false };

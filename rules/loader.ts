@@ -28,6 +28,7 @@ export interface RuleSet {
   intents: IntentsFile['intents'];
   topics: RoutableIntent[];
   controls: IntentsFile['controls'];
+  controlLeadIns: string[];
   patterns: IntentsFile['patterns'];
   otherProducts: string[];
   /** Phrases that make a message about Kartra even when it doesn't say "Kartra" (its Facebook group). */
@@ -160,6 +161,7 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     intents: intents.intents,
     topics: intents.topics,
     controls: intents.controls,
+    controlLeadIns: intents.control_lead_ins,
     patterns: [...intents.patterns].sort((a, b) => b.priority - a.priority),
     otherProducts: intents.other_products,
     kartraPhrases: intents.kartra_phrases,

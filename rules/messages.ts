@@ -14,7 +14,7 @@ const KEYS = {
   frustrated_offer: [], keep_going: [], keep_going_ack: [], talk_to_person: [], no_thanks: [], continue_in_english: [],
   follow_up_unknown: ['topic'],
   // Fields
-  prefilled: ['values'], told_you_found: ['label', 'value'], told_you_missing: [],
+  prefilled: ['values'], field_corrected: ['label', 'value'], told_you_found: ['label', 'value'], told_you_missing: [],
   field_question: ['label'], field_stuck: ['reason'], field_stuck_retry: ['reason'], try_again: [], stop: [], stopped: [],
   profile_email_offer: ['email'],
   // Choices and yes/no questions
@@ -23,7 +23,7 @@ const KEYS = {
   no_answer: [], typed_text_needed: [], too_long: ['length', 'max'], email_incomplete: ['value'], email_missing: [], email_not_yours: ['value'],
   ip_invalid: ['value'], ip_private: ['value'], ip_not_ip: [], domain_invalid: ['value'], domain_kartra: ['value'],
   screenshot_link_too_long: ['length'], screenshot_not_image: ['type'], screenshot_missing: [], image_link_too_long: [],
-  yes_no: [], choice_pick: ['choices'], choice_other: ['choices'], support_code_where: [], support_code_format: [], username_format: [],
+  yes_no: [], choice_pick: ['choices'], choice_other: ['choices'], support_code_where: [], support_code_format: [], username_format: [], text_needs_detail: [],
   cant_find_support_code: [], support_code_not_provided: [],
   // The ticket summary
   summary_title: [], summary_pick_field: [], summary_open: [], summary_correct: [], summary_cancel: [],

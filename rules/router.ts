@@ -21,9 +21,11 @@ export function foldForPatterns(text: string): string {
     .replace(/[‐-―]/g, '-').replace(/\s+/g, ' ').trim();
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** A case-insensitive whole-word match of any of the names, spacing optional ("Click Funnels"); none: never. */
 function anyOf(names: string[]): RegExp {
-  const escaped = names.map((n) => n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s*'));
+  const escaped = names.map((n) => escapeRegExp(n.toLowerCase()).replace(/\s+/g, '\\s*'));
   return escaped.length ? new RegExp(`\\b(?:${escaped.join('|')})\\b`, 'i') : /(?!)/;
 }
 
@@ -49,8 +51,9 @@ export class Router {
   private readonly kartra: RegExp;
 
   constructor(private readonly rules: RuleSet, private readonly classifier: IntentClassifier) {
+    const leadIns = rules.controlLeadIns.length ? `(?:(?:${rules.controlLeadIns.map(escapeRegExp).join('|')})[\\s,.!]+)*` : '';
     this.controls = CONTROL_IDS.map((id) =>
-      [id, new RegExp(`^\\W*(?:${rules.controls[id].join('|')})[\\s!.?,:)(]*$`, 'iu')]);
+      [id, new RegExp(`^\\W*${leadIns}(?:${rules.controls[id].join('|')})[\\s!.?,:)(]*$`, 'iu')]);
     this.patterns = rules.patterns.map((p) => [p.intent, p.patterns.map((s) => new RegExp(s, 'iu'))]);
     this.otherProduct = anyOf(rules.otherProducts);
     this.kartra = anyOf(['kartra', ...rules.kartraPhrases]);

@@ -15,9 +15,10 @@ export type RoutableIntent = Exclude<IntentId, 'none'>;
 
 /**
  * Whole-message commands that work anywhere. `resolved`: the customer sorted it out themselves ("never mind,
- * I figured it out"); `reopen`: they want the ticket they just cancelled after all ("actually, open it").
+ * I figured it out"); `reopen`: they want the ticket they just cancelled after all ("actually, open it");
+ * `done`: "no, that's all" to "anything else?", which in the middle of a form is an answer, not a goodbye.
  */
-export const CONTROL_IDS = ['greeting', 'thanks', 'bye', 'help', 'cancel', 'restart', 'resolved', 'reopen'] as const;
+export const CONTROL_IDS = ['greeting', 'thanks', 'bye', 'done', 'help', 'cancel', 'restart', 'resolved', 'reopen'] as const;
 export type ControlId = (typeof CONTROL_IDS)[number];
 
 const name = z.string().max(60).regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');
@@ -33,6 +34,8 @@ export const IntentsFileSchema = z.object({
   topics: z.array(IntentIdSchema.exclude(['none'])).min(1),
   controls: z.object(Object.fromEntries(CONTROL_IDS.map((c) => [c, z.array(regexSource).min(1)])) as
     Record<ControlId, z.ZodArray<typeof regexSource>>).strict(),
+  /** Words a command may start with and still be the command ("actually never mind", "ok start over"). */
+  control_lead_ins: z.array(z.string().min(1).max(30)).default([]),
   patterns: z.array(z.object({
     intent: IntentIdSchema.exclude(['none']),
     priority: z.number().int().min(0).max(1000),
@@ -104,6 +107,8 @@ export const FieldDefSchema = z.object({
   other_when: regexSource.optional(),
   max_length: z.number().int().positive().max(5000).optional(),
   extract: z.array(ExtractRuleSchema).default([]),
+  /** A description the customer may already have given: the message that raised the problem fills it when it says enough. */
+  first_message: z.boolean().default(false),
 }).strict().refine((f) => f.type !== 'choice' || f.choices !== undefined, {
   message: 'a field of type "choice" needs "choices"', path: ['choices'],
 });
@@ -124,7 +129,12 @@ export const StepSchema = z.discriminatedUnion('type', [
       next: name,
     }).strict()).min(2).max(6),
   }).strict(),
-  z.object({ type: z.literal('confirm'), prompt: z.string().min(1), yes: name, no: name }).strict(),
+  z.object({
+    type: z.literal('confirm'), prompt: z.string().min(1), yes: name, no: name,
+    /** Answers that mean yes or no without saying it ("found it, it works now"; "the link says expired"). */
+    yes_when: z.array(regexSource).default([]),
+    no_when: z.array(regexSource).default([]),
+  }).strict(),
   z.object({
     type: z.literal('ticket'),
     department: z.string().min(1),

@@ -33,7 +33,8 @@ function checkTicket(expected: ConversationScript['tickets'][number], actual: Ti
 }
 
 describe('conversations (test/conversations/*.yaml)', () => {
-  const app = testApp(tempDir());
+  // Every conversation starts from the widget's token endpoint on one address: lift its per-address rate.
+  const app = testApp(tempDir(), { WIDGET_TOKENS_PER_SECOND: '1000' });
   const served = servedDuringTests(app);
   let connector: Awaited<ReturnType<typeof fakeConnector>>;
   beforeAll(async () => { connector = await fakeConnector(); });

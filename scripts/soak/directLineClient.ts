@@ -14,7 +14,9 @@ export class DirectLineSession {
 
   /** Token endpoint, then POST /conversations, as Web Chat does. */
   static async start(url: string): Promise<DirectLineSession & { streamUrl: string }> {
-    const t = (await (await DirectLineSession.token(url)).json()) as TokenResponse;
+    const tokenRes = await DirectLineSession.token(url);
+    if (tokenRes.status !== 200) throw new Error(`token: ${tokenRes.status} ${await tokenRes.text()}`);
+    const t = (await tokenRes.json()) as TokenResponse;
     const s = new DirectLineSession(url, t.token, t.conversationId, t.userId);
     const res = await s.call('POST', '/conversations', { user: { id: t.userId }, locale: 'en-US' });
     if (res.status !== 201) throw new Error(`start: ${res.status} ${await res.text()}`);
