@@ -30,7 +30,15 @@ const ORDINALS: Array<[RegExp, (n: number) => number]> = [
   [/^(?:the\s+)?(?:last|bottom)(?:\s+(?:one|option))?$/, (n) => n - 1],
   [/^(?:option|number|no\.?|#)\s*(\d)$/, () => -1],
 ];
-const QUESTION = /\?\s*$|^(?:what|which|how|why|huh|sorry|pardon)\b|\bwhat do you mean\b|\bi don.?t understand\b/i;
+/** A question about the options themselves ("what do you mean?", "which one?"). */
+const ABOUT_THE_OPTIONS = /^(?:huh|sorry|pardon|what|eh|hmm+)\W*$|\bwhat do you mean\b|\bi don.?t (?:understand|get it)\b|\bwhich (?:one|option)s?\b|\bwhat(?:'?s| is| are)? the (?:difference|options?|choices?)\b|\bmeaning\b|\bconfus/i;
+/**
+ * Set for the turn when the message asks about the topic just answered (the options are the way on), so
+ * the prompt explains them rather than saying it has no answer.
+ */
+export const ON_TOPIC_QUESTION = Symbol('onTopicQuestion');
+/** Any other question: one the bot could not answer here (questions it can answer never reach the prompt). */
+const QUESTION = /\?\s*$|^(?:what|which|how|why|where|when|who|can|could|do|does|is|are|will)\b/i;
 
 const norm = (s: string) => s.toLowerCase().replace(/[‘’`´]/g, "'").replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
 const contains = (text: string, phrase: string) => phrase.length > 0 && new RegExp(`(?:^| )${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?: |$)`).test(text);
@@ -92,7 +100,10 @@ export class ChoiceStepPrompt extends Prompt<ChoiceResult> {
       const text = pc.context.activity.text ?? '';
       const spec = ChoiceStepPrompt.spec(pc.options);
       const m = this.messages();
-      (pc.state as ChoiceState).reason = QUESTION.test(text) ? m.say('choice_explain') : spec.yesNo ? m.say('yes_no_retry') : m.say('choice_retry');
+      const unsure = polarity(text).answer === 'unsure';
+      (pc.state as ChoiceState).reason = ABOUT_THE_OPTIONS.test(text) || unsure || pc.context.turnState.get(ON_TOPIC_QUESTION) ? m.say('choice_explain')
+        : QUESTION.test(text) ? m.say('choice_question_unanswered')
+        : spec.yesNo ? m.say('yes_no_retry') : m.say('choice_retry');
       if (pc.attemptCount < spec.maxFailures) return false;
       pc.recognized.value = { status: 'gave_up' };
       return true;
@@ -117,7 +128,10 @@ export class ChoiceStepPrompt extends Prompt<ChoiceResult> {
     const spec = ChoiceStepPrompt.spec(options);
     const index = recogniseOption(text, spec);
     if (index === undefined) return { succeeded: false };
-    const said = spec.yesNo && a.text ? saidBesides(a.text) : undefined;
+    // What else the answer said: the detail of a yes or no, or the sentence an option was named in
+    // ("and I want a refund for last month" → Open a Billing ticket).
+    const named = a.text && norm(a.text) !== norm(spec.options[index]?.label ?? '') && (a.text.match(/\p{L}{2,}/gu) ?? []).length >= 4;
+    const said = a.text ? (spec.yesNo ? saidBesides(a.text) : named ? a.text.trim().replace(/^(?:and|also|but|so|ok(?:ay)?|well)\b[\s,]*/i, '') : undefined) : undefined;
     return { succeeded: true, value: { status: 'ok', index, ...(said ? { said } : {}) } };
   }
 }

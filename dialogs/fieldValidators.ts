@@ -26,10 +26,17 @@ const SKIP_CODE = /(can'?t|cannot|could ?n'?o?t|unable to) (find|locate|see)|don
 // Addresses that belong to Kartra itself: never the customer's own account email.
 const KARTRA_DOMAINS = /@(?:[\w-]+\.)*(?:kartra\.com|genesisdigital\.co)$/i;
 
-/** Addresses that are not what Kartra sees of a customer: private networks, loopback, link-local, shared (CGNAT). */
-const NOT_PUBLIC = new net.BlockList();
-for (const [net4, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) NOT_PUBLIC.addSubnet(net4, prefix, 'ipv4');
-for (const [net6, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10]] as const) NOT_PUBLIC.addSubnet(net6, prefix, 'ipv6');
+/** Addresses inside a network, not what Kartra sees of a customer: private, loopback, link-local, shared (CGNAT). */
+const PRIVATE = new net.BlockList();
+for (const [net4, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) PRIVATE.addSubnet(net4, prefix, 'ipv4');
+for (const [net6, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE.addSubnet(net6, prefix, 'ipv6');
+/**
+ * Addresses no device has as its own: protocol assignments, benchmarking, multicast, reserved, broadcast.
+ * The documentation ranges (203.0.113.0/24…) stay accepted: examples, the bot's own, are written with them.
+ */
+const RESERVED = new net.BlockList();
+for (const [net4, prefix] of [['192.0.0.0', 24], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) RESERVED.addSubnet(net4, prefix, 'ipv4');
+RESERVED.addSubnet('ff00::', 8, 'ipv6');
 
 /** Words around a one-word value that are not it: "it's bobsmith", "username: bob_s", "my code is K9X2Z". */
 const LEAD_WORDS = new Set([
@@ -69,12 +76,14 @@ function checkIp(text: string, m: Messages): FieldCheck {
   const v4 = IPV4_LIKE.exec(text)?.[0];
   if (v4) {
     if (!net.isIPv4(v4)) return { ok: false, reason: m.say('ip_invalid', { value: v4 }) };
-    if (NOT_PUBLIC.check(v4, 'ipv4')) return { ok: false, reason: m.say('ip_private', { value: v4 }) };
+    if (PRIVATE.check(v4, 'ipv4')) return { ok: false, reason: m.say('ip_private', { value: v4 }) };
+    if (RESERVED.check(v4, 'ipv4')) return { ok: false, reason: m.say('ip_reserved', { value: v4 }) };
     return { ok: true, value: v4 };
   }
   const v6 = IPV6_LIKE.exec(text)?.[0];
   if (v6 && net.isIPv6(v6)) {
-    if (NOT_PUBLIC.check(v6, 'ipv6')) return { ok: false, reason: m.say('ip_private', { value: v6 }) };
+    if (PRIVATE.check(v6, 'ipv6')) return { ok: false, reason: m.say('ip_private', { value: v6 }) };
+    if (RESERVED.check(v6, 'ipv6')) return { ok: false, reason: m.say('ip_reserved', { value: v6 }) };
     return { ok: true, value: v6.toLowerCase() };
   }
   return { ok: false, reason: m.say('ip_not_ip') };

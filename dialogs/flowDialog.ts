@@ -186,6 +186,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
         const r = result as ChoiceResult;
         if (step.type !== 'choice') return this.run(dc, state);
         if (r.status === 'gave_up') return this.gaveUp(dc, state);
+        if (r.said) state.said = r.said;
         return this.advance(dc, state, step.options[r.index]?.next);
       }
       case 'confirm': {
@@ -464,9 +465,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
     // "How do I contact support?" asks something; it doesn't say what is wrong.
     if (/\?\s*$|^(?:how|what|where|when|which|who|can|could|do|does|is|are)\b/i.test(text)) return undefined;
     if (Object.values(this.rules.intents).some((i) => i.label.toLowerCase() === text.toLowerCase())) return undefined;
-    // It must name a problem the bot knows of: anger at "your support" alone is not a description.
+    // It must name a problem the bot knows of (anger at "your support" alone is not a description), and,
+    // in a topic's own tree, that topic's: "hide my username" is no description of a domain problem.
     const about = recognizer.classify(text).intent;
-    return about === 'none' || about === 'support.contact' || about === 'handoff.human' ? undefined : text;
+    if (about === 'none' || about === 'support.contact' || about === 'handoff.human') return undefined;
+    return state.intent === 'handoff.human' || this.rules.intents[about].tree === state.flowId ? text : undefined;
   }
 
   /** The values taken from what the customer said, in one message, before the next question. */

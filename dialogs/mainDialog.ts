@@ -7,7 +7,7 @@ import { answerText } from '../knowledge';
 import { foreignLanguage } from '../knowledge/language';
 import { isStronglyNegative } from '../knowledge/sentiment';
 import type { ControlId, RoutableIntent } from '../rules/schema';
-import { ChoiceStepPrompt, recogniseOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
+import { ChoiceStepPrompt, ON_TOPIC_QUESTION, recogniseOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
@@ -33,7 +33,7 @@ const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent
 /** Agreeing to be asked, not an answer: "ok", "sure", "yes please". */
 const ACKNOWLEDGEMENT = /^(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|fine|go ahead|of course|no problem|np|cool|great|got it)(?:[\s,]+(?:please|thanks|thank you|sure|ok|go ahead|no problem))*[\s.!]*$/i;
 /** A follow-up to the topic just answered ("and on Starter?", "how do I change it?", "are they Kartra employees?"). */
-const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is it|is that|are they|are those|do they|does it|can i|could i|how do i|where do i|and (?:on|for|with|in|the))\b|\b(?:it|they|them|those|that one|this one)\b/i;
+const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is it|is that|are they|are those|do they|does it|can i|could i|how do i|where do i|and (?:on|for|with|in|the))\b|\b(?:it|they|them|those|that|this|these)\b|\b(?:though|anyway|then|anymore|instead)\W*$/i;
 
 /**
  * Routes each new message (commands, a person asked for, frustration, another language, a follow-up to
@@ -242,6 +242,7 @@ export class MainDialog extends ComponentDialog {
       case 'greeting': await context.sendActivity(midFlow ? m.say('greeting_mid_flow') : this.greeting()); return;
       case 'thanks': await context.sendActivity(m.say(midFlow ? 'thanks_mid_flow' : 'thanks')); return;
       case 'bye': case 'done': await context.sendActivity(m.say(midFlow ? 'bye_mid_flow' : 'bye')); return;
+      case 'ack': await context.sendActivity(m.say('anything_else')); return;
       case 'help': await context.sendActivity(midFlow ? m.say('help_mid_flow') : this.topicsMessage(m.say('help'))); return;
       case 'cancel': await context.sendActivity(m.say(midFlow ? 'cancelled' : 'cancel_nothing')); return;
       case 'restart': await context.sendActivity(this.topicsMessage(m.say('restart'))); return;
@@ -290,6 +291,11 @@ export class MainDialog extends ComponentDialog {
       const corrected = await this.flow.correctEarlier(dc, text);
       if (corrected) return corrected;
     }
+    // A question that names an option ("but you're Kartra, can't you check?") is still a question, when the help text answers it.
+    if (!wantsPerson && dc.activeDialog?.id === CHOICE_PROMPT && QUESTION.test(text) && !this.isButton(dc, text)) {
+      const answered = await this.digress(dc, text, flow?.intent);
+      if (answered) return answered;
+    }
     // A button's label is its button ("Talk to a person" offered after three misses keeps its reason).
     if ((!wantsPerson || this.isButton(dc, text)) && this.promptTakes(dc, text)) return undefined;
 
@@ -306,7 +312,7 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     // "no, that's all" is an answer in the middle of a form: the question hears it.
-    if (control && control !== 'reopen' && control !== 'done') {
+    if (control && control !== 'reopen' && control !== 'done' && control !== 'ack') {
       await this.answerControl(dc.context, control, true);
       await dc.repromptDialog();
       return { status: DialogTurnStatus.waiting };
@@ -407,14 +413,14 @@ export class MainDialog extends ComponentDialog {
     const pending = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options) : undefined;
     if (pending && pending.def.type !== 'text' && checkField(pending.def, { text }, this.m).ok) return undefined;
     const sure = r.confidence >= (QUESTION.test(text) ? thresholds.clarify_below : thresholds.digression_above);
-    const topic = r.intent !== 'none' && r.intent !== 'handoff.human' && r.intent !== current && sure ? r.intent : current;
-    if (!topic || topic === 'handoff.human') return undefined;
-    const flow = this.brain.rules.flows.get(this.brain.rules.intents[topic].tree);
-    const entry = flow?.steps[flow.entry[topic] ?? ''];
-    if (entry?.type !== 'answer') return undefined;
-    const answer = answerText(this.brain.knowledge, entry.article, topic, text);
-    // About the tree's own topic, only a direct answer: its article was just given.
-    if (!answer || (topic === current && !answer.direct)) return undefined;
+    if (r.intent === current) dc.context.turnState.set(ON_TOPIC_QUESTION, true);
+    const other = r.intent !== 'none' && r.intent !== 'handoff.human' && r.intent !== current && sure ? r.intent : undefined;
+    const flow = other ? this.brain.rules.flows.get(this.brain.rules.intents[other].tree) : undefined;
+    const entry = other ? flow?.steps[flow.entry[other] ?? ''] : undefined;
+    // Another topic's article; or, about the tree's own topic, only a direct answer (its article was given).
+    const answer = other && entry?.type === 'answer' ? answerText(this.brain.knowledge, entry.article, other, text)
+      : current && current !== 'handoff.human' ? answerText(this.brain.knowledge, '', current, text) : undefined;
+    if (!answer?.text || (!other && !answer.direct)) return undefined;
     await dc.context.sendActivity(answer.text);
     await dc.context.sendActivity(this.m.say('back_to_question'));
     await dc.repromptDialog();

@@ -59,7 +59,7 @@ export function factAnswer(f: Facts, intent: string, text: string): string | und
     const yes = f.currencies.list.filter((c) => mentionsCurrency(text, c));
     const no = f.recognise_only.currencies.filter((c) => mentionsCurrency(text, c));
     const parts: string[] = [];
-    if (yes.length) parts.push(`Yes: ${yes.map((c) => `${c.code} (${c.name})`).join(', ')} ${yes.length === 1 ? 'is one' : 'are'} of the ${n} account currencies.`);
+    if (yes.length) parts.push(`Yes: ${yes.map((c) => `${c.code} (${c.name})`).join(', ')} ${yes.length === 1 ? 'is one' : 'are all'} of the ${n} account currencies.`);
     if (no.length) parts.push(`${no.map((c) => `${c.code} (${c.name})`).join(', ')} ${no.length === 1 ? "isn't one" : "aren't"} of the ${n} account currencies Kartra supports.`);
     return parts.length ? parts.join(' ') : undefined;
   }
@@ -68,7 +68,7 @@ export function factAnswer(f: Facts, intent: string, text: string): string | und
     const yes = f.checkout_languages.languages.filter((l) => wordRe(l).test(text));
     const no = f.recognise_only.languages.filter((l) => wordRe(l).test(text));
     const parts: string[] = [];
-    if (yes.length) parts.push(`Yes: ${yes.join(', ')} ${yes.length === 1 ? 'is one' : 'are'} of the ${n} checkout languages.`);
+    if (yes.length) parts.push(`Yes: ${yes.join(', ')} ${yes.length === 1 ? 'is one' : 'are all'} of the ${n} checkout languages.`);
     if (no.length) parts.push(`${no.join(', ')} ${no.length === 1 ? "isn't one" : "aren't"} of the ${n} checkout languages.`);
     return parts.length ? parts.join(' ') : undefined;
   }
@@ -79,4 +79,22 @@ export function factAnswer(f: Facts, intent: string, text: string): string | und
     return parts.length ? parts.join(' ') : undefined;
   }
   return undefined;
+}
+
+/** What makes a message also ask about another fact topic ("…and can my checkout be in Afrikaans?"). */
+const ALSO_ABOUT: Record<string, RegExp> = {
+  'billing.currency': /\b(?:currenc\w*|price[sd]?|pricing|money|dollars?|euros?|pounds?|rand|yen|pesos?|rupees?)\b/i,
+  'faq.checkout_languages': /\b(?:checkouts?|languages?|translat\w*)\b/i,
+  'faq.webinar_limits': /\b(?:webinars?|attendees?|presenters?)\b/i,
+};
+
+/**
+ * Fact answers for the other fact topics a message also asks about, with their names in it: two
+ * questions in one message get two answers.
+ */
+export function otherFactAnswers(f: Facts, intent: string, text: string): string[] {
+  return Object.entries(ALSO_ABOUT)
+    .filter(([other, re]) => other !== intent && re.test(text))
+    .map(([other]) => factAnswer(f, other, text))
+    .filter((a): a is string => Boolean(a));
 }

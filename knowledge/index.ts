@@ -2,7 +2,7 @@ import path from 'node:path';
 import { projectRoot } from '../rules/projectRoot';
 import { directAnswer, loadAnswers, type DirectAnswers } from './answers';
 import { loadArticles, type Article } from './articles';
-import { factAnswer, factPlaceholders, loadFacts, type Facts } from './facts';
+import { factAnswer, factPlaceholders, loadFacts, otherFactAnswers, type Facts } from './facts';
 import { loadUtterances, type Utterances } from './utterances';
 
 export interface Knowledge {
@@ -34,7 +34,7 @@ export function answerText(k: Knowledge, articleId: string, intent: string, text
   // The question's own answer first ("the interface is English only"), then what the facts say of a
   // name it mentions ("Spanish is one of the checkout languages"), as a separate point.
   const parts = [directAnswer(k.answers, intent, text), factAnswer(k.facts, intent, text)].filter((p): p is string => Boolean(p));
-  if (parts.length) return { text: parts.join('\n\n'), direct: true };
+  if (parts.length) return { text: [...parts, ...otherFactAnswers(k.facts, intent, text)].join('\n\n'), direct: true };
   const article = k.articles.get(articleId);
   return article ? { text: article.body, direct: false } : undefined;
 }

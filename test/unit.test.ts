@@ -26,6 +26,9 @@ describe('field validators', () => {
       expect([local, check(def('ip'), local)]).toEqual([local, { ok: false, reason: expect.stringMatching(/private address.*speed test/s) }]);
     }
     expect(check(def('ip'), '172.32.0.1')).toEqual({ ok: true, value: '172.32.0.1' });
+    for (const reserved of ['255.255.255.255', '224.0.0.1', '240.1.2.3', '198.18.0.5', 'ff02::1']) {
+      expect([reserved, check(def('ip'), reserved)]).toEqual([reserved, { ok: false, reason: expect.stringMatching(/reserved address.*speed test/s) }]);
+    }
   });
 
   it('yes/no keeps the detail; "not sure" is an answer; choices by name or number; a description only where allowed', () => {
