@@ -55,8 +55,14 @@ function oneToken(text: string, form: RegExp): string | undefined {
   if (form.test(bare)) return bare;
   const candidates = text.split(/\s+/).map((t) => t.replace(TRIM_TOKEN, ''))
     .filter((t) => form.test(t) && !LEAD_WORDS.has(t.toLowerCase().replace(/[‘’]/g, "'")));
-  return candidates.length === 1 ? candidates[0] : undefined;
+  if (candidates.length === 1) return candidates[0];
+  // "ok found it, its KX4471", "I told you, its paula_p": one word looks made up (digits, _ . -), the others are words.
+  const marked = candidates.filter((t) => /\d|[\w][_.-][\w]/.test(t));
+  return marked.length === 1 ? marked[0] : undefined;
 }
+
+/** A code, not a word: it has a digit, or is written in capitals ("domain" typed at the question is not a code). */
+const CODE_LIKE = /\d|^[A-Z][A-Z-]{3,}$/;
 
 const quoted = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
 
@@ -157,7 +163,7 @@ export function checkField(def: FieldDef, input: FieldInput, m: Messages): Field
       if (/\bwhere\b|\?$/.test(text)) return { ok: false, reason: m.say('support_code_where') };
     {
       const code = oneToken(text, /^[\w-]{2,64}$/);
-      return code ? { ok: true, value: code } : { ok: false, reason: m.say('support_code_format') };
+      return code && CODE_LIKE.test(code) ? { ok: true, value: code } : { ok: false, reason: m.say('support_code_format') };
     }
     case 'username': {
       const username = oneToken(text, /^[\w][\w.-]{1,63}$/);

@@ -81,14 +81,25 @@ function runIdFor(dc: DialogContext, intent: string): string {
 }
 
 /** A correction of an answer given earlier ("the email is wrong", "the IP should be …"). */
-const CORRECTION = /\b(?:wrong|incorrect|typo|mistake|should\s+(?:be|have\s+been|say)|is\s+actually|i\s+meant|not\s+right|change|update|correct(?:ion)?)\b/i;
+const CORRECTION = /\b(?:wrong|incorrect|typo|mistake|should\s+(?:be|have\s+been|say)|is\s+actually|i\s+meant|not\s+right|change|update|correct(?:ion)?)\b|^(?:no+|nope|wait|oops|sorry|actually|hold\s+on|hang\s+on)\b[\s,.!]+(?:wait[\s,.!]+)?(?:the\s+|my\s+)?\S+(?:\s+\S+)?\s+(?:is|was|should)\b/i;
 const mentions = (text: string, words: string) => new RegExp(`\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`, 'i').test(text);
 /** The new value in a correction: what follows its last "it's", "should be", "to" or "instead". */
 function valueAfter(text: string): string | undefined {
   const parts = text.split(/\b(?:it'?s|it\s+is|should\s+(?:be|have\s+been|say)|is\s+actually|to|instead(?:\s+of\s+that)?|i\s+meant|is)\b\s*:?/i);
-  const last = parts.length > 1 ? parts.at(-1)?.trim().replace(/^[\s,:;-]+|[\s.!,;]+$/g, '') : undefined;
+  // "davek not dave.k": the value, without the old one it replaces.
+  const last = parts.length > 1 ? parts.at(-1)?.trim().replace(/\s+(?:not|instead\s+of|rather\s+than)\s+.*$/i, '').replace(/^[\s,:;-]+|[\s.!,;]+$/g, '') : undefined;
   return last && !CORRECTION.test(last) ? last : undefined;
 }
+/** The option a sentence names more of (label and synonyms) than any other option, if one does. */
+function optionSaid<T extends { label: string; synonyms: string[] }>(options: T[], text: string, productNames: string[]): T | undefined {
+  // The product's own name is in most messages ("the receipt has a kartra logo"): it names no option by itself.
+  const names = new Set(productNames.map((n) => n.toLowerCase()));
+  const scored = options.map((o) => ({ o, n: [o.label, ...o.synonyms].filter((w) => !names.has(w.toLowerCase()) && mentions(text, w)).length }))
+    .sort((a, b) => b.n - a.n);
+  const [first, second] = scored;
+  return first && first.n > 0 && first.n > (second?.n ?? 0) ? first.o : undefined;
+}
+
 /** A message that is nothing but an email address, an IP address or a link: the type of field it fills. */
 function bareValueType(text: string): 'email' | 'ip' | 'screenshot' | undefined {
   const t = text.trim().replace(/[.!]+$/, '');
@@ -228,10 +239,17 @@ export class FlowDialog extends Dialog<FlowOptions> {
    * A press of the summary card's buttons while a later question of the same ticket is open (the card is
    * still on screen): honoured, so "Open the ticket" always opens it.
    */
-  async summaryPressed(dc: DialogContext, action: SummaryAction): Promise<DialogTurnResult | undefined> {
+  async summaryPressed(dc: DialogContext, action: SummaryAction, run: string | undefined): Promise<DialogTurnResult | undefined> {
     const state = FlowDialog.state(dc);
     const open = dc.activeDialog?.id;
-    if (!state || open === SUMMARY_PROMPT || open === FLOW_DIALOG) return undefined;
+    if (!state || open === FLOW_DIALOG) return undefined;
+    // A card of an earlier form (or one that never showed this run's summary) must not act on this one.
+    if (run !== state.runId && (run !== undefined || open !== SUMMARY_PROMPT)) {
+      await dc.context.sendActivity(this.m.say('stale_card'));
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
+    if (open === SUMMARY_PROMPT) return undefined;
     const step = this.step(state);
     if (step.type !== 'ticket' || !step.confirm) return undefined;
     state.pending = { kind: 'summary' };
@@ -363,6 +381,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
           if (answer) await dc.context.sendActivity(answer.text);
           const memory = await readMemory(this.services.memory, dc.context);
           memory.lastTopic = state.intent;
+          memory.lastArticle = step.article;
           if (!step.next) return dc.endDialog();
           state.stepId = step.next;
           continue;
@@ -374,9 +393,13 @@ export class FlowDialog extends Dialog<FlowOptions> {
           if (!step.next) return dc.endDialog();
           state.stepId = step.next;
           continue;
-        case 'choice':
+        case 'choice': {
+          // "I bought a yoga course from Jane's studio" already says who from: not asked again.
+          const said = this.rules.flows.get(state.flowId)?.entry[state.intent] === state.stepId ? optionSaid(step.options, state.text, ['kartra', ...this.rules.kartraPhrases]) : undefined;
+          if (said) { state.stepId = said.next; continue; }
           state.pending = { kind: 'choice' };
           return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms })), false);
+        }
         case 'confirm':
           state.pending = { kind: 'confirm' };
           return this.ask(dc, step.prompt, [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true, { yesWhen: step.yes_when, noWhen: step.no_when });
@@ -536,7 +559,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       const def = this.rules.field(state.flowId, name);
       return { name, label: def?.label ?? name, value: state.fields[name] ?? '', aliases: def?.aliases ?? [] };
     });
-    return { subject: this.subject(state, step), department: this.department(state, step), rows, ...(state.lead ? { lead: state.lead } : {}) };
+    return { subject: this.subject(state, step), department: this.department(state, step), rows, run: state.runId, ...(state.lead ? { lead: state.lead } : {}) };
   }
 
   private async summarise(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {

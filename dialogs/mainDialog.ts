@@ -3,6 +3,7 @@ import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type DialogContext, type DialogState, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
+import { quoteFor } from '../knowledge/quote';
 import { answerText } from '../knowledge';
 import { foreignLanguage } from '../knowledge/language';
 import { isStronglyNegative } from '../knowledge/sentiment';
@@ -14,7 +15,7 @@ import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, t
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
-import { recogniseSummary, summaryButton, SummaryPrompt } from './summary';
+import { recogniseSummary, summaryButton, summaryRun, SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
 const ROUTE = 'route';
@@ -27,10 +28,12 @@ const vals = (step: WaterfallStepContext) => step.values as RouteValues;
 /** A question rather than an answer: asked back at a field, it gets the field's help, not a refusal. */
 const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|is|are|will|should|may)\b/i;
 /** A question about the question being asked ("where do I find that?", "what do you mean?"). */
-const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
+const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\bwhat'?s\s+(?:the|it|that|this)\b.{0,40}\bfor\b|\bwhat\s+(?:is|are)\b.{0,40}\bfor\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
-const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that))\b/i;
+const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that)|^(?:but\s+|um+\s+|well\s+)?i\s+(?:already\s+|just\s+)?told\s+you)\b/i;
 /** Agreeing to be asked, not an answer: "ok", "sure", "yes please". */
+/** "Hello? anyone there?", "how long will it take?": about the chat itself, not an answer. */
+const STILL_THERE = /^(?:(?:hi|hello|hey|um+|so|ok(?:ay)?)\W*)*(?:(?:is\s+)?any(?:one|body)\s+(?:there|here|around|online)|(?:are\s+you|is\s+(?:someone|somebody))\s+(?:still\s+)?(?:there|here|around)|how\s+long\s+(?:will|does|is|do)\b.*|when\s+will\s+(?:someone|somebody|a\s+person|an\s+agent|they|you)\b.*|(?:am\s+i\s+)?still\s+waiting|hello|hi|hey)\W*$/i;
 const ACKNOWLEDGEMENT = /^(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|fine|go ahead|of course|no problem|np|cool|great|got it)(?:[\s,]+(?:please|thanks|thank you|sure|ok|go ahead|no problem))*[\s.!]*$/i;
 /** A follow-up to the topic just answered ("and on Starter?", "how do I change it?", "are they Kartra employees?"). */
 const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is it|is that|are they|are those|do they|does it|can i|could i|how do i|where do i|and (?:on|for|with|in|the))\b|\b(?:it|they|them|those|that|this|these)\b|\b(?:though|anyway|then|anymore|instead)\W*$/i;
@@ -225,15 +228,22 @@ export class MainDialog extends ComponentDialog {
    */
   private followUp(text: string, memory: Memory, intent: string, confidence: number): string | undefined {
     const topic = memory.lastTopic as RoutableIntent | undefined;
-    if (!topic || !FOLLOW_UP.test(text) || (text.match(/\S+/g) ?? []).length > 16) return undefined;
+    const short = (text.match(/\S+/g) ?? []).length;
+    if (!topic || !(FOLLOW_UP.test(text) || (QUESTION.test(text) && short <= 8)) || short > 16) return undefined;
     const rules = this.brain.rules;
-    if (intent !== 'none' && intent !== topic && confidence >= rules.escalation.classifier.clarify_below
-      && rules.intents[intent as RoutableIntent]?.tree !== rules.intents[topic]?.tree) return undefined;
     const flow = rules.flows.get(rules.intents[topic].tree);
     const entry = flow?.steps[flow.entry[topic] ?? ''];
-    if (entry?.type !== 'answer') return undefined;
-    const answer = answerText(this.brain.knowledge, entry.article, topic, text);
-    return answer?.direct ? answer.text : undefined;
+    const articleId = memory.lastArticle ?? (entry?.type === 'answer' ? entry.article : undefined);
+    if (!articleId) return undefined;
+    // The topic's own direct answers are specific ("they don't answer my emails" after the seller answer).
+    const answer = answerText(this.brain.knowledge, articleId, topic, text);
+    if (answer?.direct) return answer.text;
+    if (intent !== 'none' && intent !== topic && confidence >= rules.escalation.classifier.clarify_below
+      && rules.intents[intent as RoutableIntent]?.tree !== rules.intents[topic]?.tree) return undefined;
+    // "What subject line again?": a detail of the answer just given, said again.
+    const article = this.brain.knowledge.articles.get(articleId);
+    const quote = article && intent === 'none' ? quoteFor(article.body, text) : undefined;
+    return quote ? this.m.say('follow_up_quote', { quote }) : undefined;
   }
 
   private async answerControl(context: TurnContext, control: ControlId, midFlow: boolean): Promise<void> {
@@ -282,7 +292,7 @@ export class MainDialog extends ComponentDialog {
     // A new message after a prompt of the route itself (clarify, offers) is the route's business.
     if (a.type !== ActivityTypes.Message || !FlowDialog.state(dc)) return undefined;
     const button = summaryButton(a.value);
-    if (button) return this.flow.summaryPressed(dc, button);
+    if (button) return this.flow.summaryPressed(dc, button, summaryRun(a.value));
     if (!text) return undefined;
     const recognizer = this.services.recognizer;
     const flow = FlowDialog.state(dc);
@@ -301,6 +311,11 @@ export class MainDialog extends ComponentDialog {
 
     const control = recognizer.control(text);
     if (control === 'cancel' || control === 'restart' || control === 'resolved') {
+      // Answers given so far are not asked again if the customer comes back to it ("open it after all").
+      if (flow && control === 'cancel') {
+        const memory = await readMemory(this.services.memory, dc.context);
+        memory.slots = { ...memory.slots, ...flow.fields };
+      }
       const waiting = this.services.handoff.waitingFor(a.conversation.id);
       await dc.cancelAllDialogs();
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
@@ -347,14 +362,42 @@ export class MainDialog extends ComponentDialog {
       const handled = (await this.atField(dc, text)) ?? (await this.flow.noteVolunteered(dc, text));
       if (handled) return handled;
     }
-    if (QUESTION.test(text) || dc.activeDialog?.id === CHOICE_PROMPT || dc.activeDialog?.id === SUMMARY_PROMPT) return this.digress(dc, text, flow?.intent);
-    return undefined;
+    if (QUESTION.test(text) || dc.activeDialog?.id === CHOICE_PROMPT || dc.activeDialog?.id === SUMMARY_PROMPT) {
+      const answered = await this.digress(dc, text, flow?.intent);
+      if (answered) return answered;
+    }
+    return this.unansweredAtField(dc, text, flow?.intent);
+  }
+
+  /**
+   * A question the help text does not answer, typed where a value is asked, is not a wrong value: it is
+   * said so and the question asked again, without counting a miss. At a description, only "anyone
+   * there?"-type messages are not the description.
+   */
+  private async unansweredAtField(dc: DialogContext, text: string, current: RoutableIntent | undefined): Promise<DialogTurnResult | undefined> {
+    if (dc.activeDialog?.id !== FIELD_PROMPT) return undefined;
+    const def = FieldPrompt.spec(dc.activeDialog.state.options).def;
+    let reply: string | undefined;
+    if (def.type === 'text') {
+      if (STILL_THERE.test(text)) reply = this.m.say(current === 'handoff.human' ? 'handoff_waiting_ack' : 'greeting_mid_flow');
+    } else if (QUESTION.test(text) && !checkField(def, { text }, this.m).ok) reply = this.m.say('field_question_unanswered');
+    if (!reply) return undefined;
+    await dc.context.sendActivity(reply);
+    await dc.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
   }
 
   /** At a field: "I told you already", and questions about the question (its help), never taken as the value. */
   private async atField(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
     const spec = FieldPrompt.spec(dc.activeDialog?.state.options);
     if (TOLD_YOU.test(text)) {
+      // "I already told you, editing a landing page": the value is in this very message.
+      const rest = text.replace(TOLD_YOU, ' ').replace(/^[\s,.:;!-]*(?:(?:you|it|that|already|before|earlier|above|so|its|it'?s|it\s+is)\b[\s,.:;!-]*)*/i, '').trim();
+      const here = /\p{L}{2,}.*\s\S/u.test(rest) || (spec.def.type !== 'text' && rest) ? checkField(spec.def, { text: rest }, this.m) : undefined;
+      if (here?.ok) {
+        await dc.context.sendActivity(this.m.say('told_you_found', { label: spec.def.label.toLowerCase(), value: escapeMarkdown(here.value) }));
+        return dc.endDialog({ status: 'ok', value: here.value, ...(here.attachment ? { attachment: here.attachment } : {}) });
+      }
       const value = await this.alreadySaid(dc, spec.field);
       if (value) {
         await dc.context.sendActivity(this.m.say('told_you_found', { label: spec.def.label.toLowerCase(), value: escapeMarkdown(value) }));
@@ -372,8 +415,11 @@ export class MainDialog extends ComponentDialog {
     }
     const aboutTheQuestion = ABOUT_THE_QUESTION.test(text) && (text.match(/\S+/g) ?? []).length <= 12;
     if (aboutTheQuestion && (!valid || spec.def.type === 'text')) {
-      // Another topic's question wins when the classifier is sure ("what currencies does Kartra support?").
-      const digression = await this.digress(dc, text, FlowDialog.state(dc)?.intent);
+      // Another topic's question wins when the classifier is sure ("what currencies does Kartra support?"),
+      // unless it names this very field ("what's the support code for?").
+      const t = text.toLowerCase();
+      const namesField = [spec.def.label, spec.field.replace(/_/g, ' '), ...spec.def.aliases].some((w) => t.includes(w.toLowerCase()));
+      const digression = namesField ? undefined : await this.digress(dc, text, FlowDialog.state(dc)?.intent);
       if (digression) return digression;
       await dc.context.sendActivity(spec.def.help ?? this.m.say('field_question', { label: spec.def.label.toLowerCase() }));
       await dc.repromptDialog();

@@ -22,6 +22,8 @@ export type Draft = z.infer<typeof DraftSchema>;
 export const MemorySchema = z.object({
   slots: z.record(z.string(), z.string()).default({}),
   lastTopic: z.string().optional(),
+  /** The article given last, which follow-ups are answered from. */
+  lastArticle: z.string().max(100).optional(),
   misses: z.number().int().nonnegative().default(0),
   draft: DraftSchema.optional(),
   profileEmail: z.string().optional(),

@@ -16,6 +16,8 @@ const PATTERN = new RegExp(`(?<![\\p{L}'])(${PHRASES.map(([p]) => p.replace(/[.*
 const ANSWER = new Map(PHRASES.map(([p, a]) => [p, a]));
 const FILLER = /^(?:[\s,.;:!?—–-]|\b(?:so|but|and|well|um+|uh+|hmm+|ok(?:ay)?|please|thanks|thank\s+you|actually|i\s+think|i\s+guess)\b)+|(?:[\s,.;:!?—–-]|\b(?:so|and|but|well|please|thanks|thank\s+you)\b)+$/giu;
 
+const FAILED = /\b(?:nothing(?:\s+(?:there|came|arrived|happened))?|still\s+(?:nothing|not|can'?t|cannot|locked|blocked|stuck)|did(?:n'?t| not)\s+(?:work|help|arrive|come|fix)|does(?:n'?t| not)\s+work|not\s+working)\b/i;
+
 /**
  * The yes, no or "not sure" in a free answer, and what else it said. The last one counts ("not sure,
  * it's a cafe so probably yes" is a yes), and the rest is kept as detail ("yes, NordVPN sometimes").
@@ -33,5 +35,7 @@ export function polarity(text: string): Polarity {
   const rest = t.replace(PATTERN, (phrase) => (phrase.length === 1 ? phrase : ' ')).replace(/\s+/g, ' ');
   const detail = rest.replace(FILLER, '').replace(/\s+([,.;:!?])/g, '$1').trim();
   const meaningful = answer !== 'unsure' && /\p{L}{2,}/u.test(detail);
+  // "yes I checked spam, nothing": the yes answers something else; the message is no clear answer.
+  if (answer === 'yes' && FAILED.test(detail)) return {};
   return { answer, ...(meaningful ? { detail } : {}) };
 }

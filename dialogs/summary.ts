@@ -5,7 +5,7 @@ import type { Messages } from '../rules/messages';
 import { escapeMarkdown, supportsCards, withChoices } from './messages';
 
 export interface SummaryRow { name: string; label: string; value: string; aliases: string[] }
-export interface SummarySpec { subject: string; department: string; rows: SummaryRow[]; lead?: string }
+export interface SummarySpec { subject: string; department: string; rows: SummaryRow[]; lead?: string; /** The flow run the card belongs to. */ run?: string }
 export type SummaryAction =
   | { action: 'confirm' }
   /** A field to correct; `said` is the message, which may hold the new value ("change the email to …"). */
@@ -15,7 +15,13 @@ export type SummaryAction =
   | { action: 'undecided' };
 
 // What a card's Action.Submit posts back (Web Chat: message.value; Teams: the same, or an invoke).
-const SubmitSchema = z.object({ summary: z.enum(['confirm', 'correct', 'cancel']), field: z.string().max(100).optional() });
+const SubmitSchema = z.object({ summary: z.enum(['confirm', 'correct', 'cancel']), field: z.string().max(100).optional(), run: z.string().max(300).optional() });
+
+/** The flow run whose card a posted value came from; undefined for values without one (typed tools, old cards). */
+export function summaryRun(value: unknown): string | undefined {
+  const submit = SubmitSchema.safeParse(value);
+  return submit.success ? submit.data.run : undefined;
+}
 
 /** The summary card button a posted value is, if it is one. */
 export function summaryButton(value: unknown): SummaryAction | undefined {
@@ -25,6 +31,8 @@ export function summaryButton(value: unknown): SummaryAction | undefined {
 }
 
 export function summaryCard(spec: SummarySpec, m: Messages) {
+  // The run's name goes back with every press, so a card left on screen cannot act on a later form.
+  const run = spec.run ? { run: spec.run } : {};
   return CardFactory.adaptiveCard({
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -39,9 +47,9 @@ export function summaryCard(spec: SummarySpec, m: Messages) {
       },
     ],
     actions: [
-      { type: 'Action.Submit', title: m.say('summary_open'), style: 'positive', data: { summary: 'confirm' } },
-      { type: 'Action.Submit', title: m.say('summary_correct'), data: { summary: 'correct' } },
-      { type: 'Action.Submit', title: m.say('summary_cancel'), data: { summary: 'cancel' } },
+      { type: 'Action.Submit', title: m.say('summary_open'), style: 'positive', data: { summary: 'confirm', ...run } },
+      { type: 'Action.Submit', title: m.say('summary_correct'), data: { summary: 'correct', ...run } },
+      { type: 'Action.Submit', title: m.say('summary_cancel'), data: { summary: 'cancel', ...run } },
     ],
   });
 }
@@ -100,6 +108,8 @@ export class SummaryPrompt extends Prompt<SummaryAction> {
     const a = context.activity;
     if (a.type !== ActivityTypes.Message) return { succeeded: false };
     const button = summaryButton(a.value);
+    const run = summaryRun(a.value);
+    if (button && run !== undefined && run !== spec.run) return { succeeded: false };
     if (button) {
       const field = button.action === 'correct' ? spec.rows.find((r) => r.name === button.field)?.name : undefined;
       return { succeeded: true, value: button.action === 'correct' ? { action: 'correct', ...(field ? { field } : {}) } : button };

@@ -53,7 +53,8 @@ export class Router {
   constructor(private readonly rules: RuleSet, private readonly classifier: IntentClassifier) {
     const leadIns = rules.controlLeadIns.length ? `(?:(?:${rules.controlLeadIns.map(escapeRegExp).join('|')})[\\s,.!]+)*` : '';
     this.controls = CONTROL_IDS.map((id) =>
-      [id, new RegExp(`^\\W*${leadIns}(?:${rules.controls[id].join('|')})[\\s!.?,:)(]*$`, 'iu')]);
+      // Laughter and emoji after a command are still the command ("never mind, it works now lol").
+      [id, new RegExp(`^\\W*${leadIns}(?:${rules.controls[id].join('|')})(?:[\\s!.?,:;)(-]|\\b(?:lol|haha+|lmao|hehe)\\b|\\p{Extended_Pictographic})*$`, 'iu')]);
     this.patterns = rules.patterns.map((p) => [p.intent, p.patterns.map((s) => new RegExp(s, 'iu'))]);
     this.otherProduct = anyOf(rules.otherProducts);
     this.kartra = anyOf(['kartra', ...rules.kartraPhrases]);

@@ -57,15 +57,36 @@ export function seen(activities: Partial<Activity>[]): SeenReply[] {
   return out;
 }
 
+/**
+ * What a press posts, as a person clicking in Web Chat or Teams would: the data of the newest card button
+ * whose data holds every value the turn names (so the card's own fields, such as its run, go back too);
+ * the turn's values alone when no card on screen has such a button.
+ */
+function pressed(submit: Record<string, unknown>, shown: Partial<Activity>[]): Record<string, unknown> {
+  const matches = (data: unknown) => typeof data === 'object' && data !== null
+    && Object.entries(submit).every(([k, v]) => (data as Record<string, unknown>)[k] === v);
+  for (const a of [...shown].reverse()) {
+    for (const att of a.attachments ?? []) {
+      const actions = (att.content as { actions?: { data?: unknown }[] } | undefined)?.actions ?? [];
+      const hit = actions.find((x) => matches(x.data));
+      if (hit) return { ...(hit.data as Record<string, unknown>), ...submit };
+    }
+  }
+  return submit;
+}
+
 /** The widget: the local Direct Line, as Web Chat uses it. */
 export function widget(app: App, url: string): ChannelDriver {
   let s: DirectLineSession;
   let watermark = '';
+  const shown: Partial<Activity>[] = [];
   const replies = async () => {
     await app.directLine!.idle();
     const page = await s.since(watermark);
     watermark = page.watermark;
-    return seen(page.activities.filter((a) => a.from?.role === 'bot'));
+    const bot = page.activities.filter((a) => a.from?.role === 'bot');
+    shown.push(...bot);
+    return seen(bot);
   };
   return {
     async start() {
@@ -74,7 +95,7 @@ export function widget(app: App, url: string): ChannelDriver {
     },
     async turn(t) {
       if ('say' in t) await s.post({ type: 'message', text: t.say });
-      else if ('submit' in t) await s.post({ type: 'message', value: t.submit });
+      else if ('submit' in t) await s.post({ type: 'message', value: pressed(t.submit, shown) });
       else {
         const fd = new FormData();
         fd.append('activity', new Blob([JSON.stringify({ type: 'message', ...(t.text ? { text: t.text } : {}) })], { type: 'application/vnd.microsoft.activity' }));
@@ -128,6 +149,7 @@ export function teams(url: string, connectorUrl: string): ChannelDriver {
   const conversation = { id: `a:1${crypto.randomBytes(12).toString('base64url')}`, conversationType: 'personal', tenantId: 'tenant-1' };
   const user = { id: `29:1${crypto.randomBytes(10).toString('base64url')}`, name: 'Teams User', aadObjectId: crypto.randomUUID() };
   const bot = { id: '28:kartra-support-bot', name: 'Kartra Support' };
+  const shown: Partial<Activity>[] = [];
   const post = async (activity: Record<string, unknown>) => {
     const res = await fetch(`${url}/api/messages`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
@@ -137,13 +159,15 @@ export function teams(url: string, connectorUrl: string): ChannelDriver {
       }),
     });
     if (res.status !== 200) throw new Error(`/api/messages: ${res.status} ${await res.text()}`);
-    return seen(((await res.json()) as { activities: Partial<Activity>[] }).activities);
+    const replies = ((await res.json()) as { activities: Partial<Activity>[] }).activities;
+    shown.push(...replies);
+    return seen(replies);
   };
   return {
     start: () => post({ type: 'conversationUpdate', from: user, membersAdded: [bot] }),
     turn: (t) => {
       if ('upload' in t) throw new Error('uploads are a widget feature; list this conversation under channels: [widget]');
-      return post({ type: 'message', from: user, ...('say' in t ? { text: t.say } : { value: t.submit }) });
+      return post({ type: 'message', from: user, ...('say' in t ? { text: t.say } : { value: pressed(t.submit, shown) }) });
     },
     conversationId: () => conversation.id,
   };
