@@ -85,8 +85,8 @@ export class MainDialog extends ComponentDialog {
     return this.m.say('greeting_group', { topics: topics.map((t) => `“${intents[t].label}”`).join(', ') });
   }
 
-  private offer(step: WaterfallStepContext | DialogContext, prompt: string, labels: string[]): Promise<DialogTurnResult> {
-    const spec: ChoiceSpec = { prompt, options: labels.map((label) => ({ label, synonyms: [] })), yesNo: false, maxFailures: 1 };
+  private offer(step: WaterfallStepContext | DialogContext, prompt: string, labels: string[], synonyms: string[][] = []): Promise<DialogTurnResult> {
+    const spec: ChoiceSpec = { prompt, options: labels.map((label, i) => ({ label, synonyms: synonyms[i] ?? [] })), yesNo: false, maxFailures: 1 };
     return step.prompt(CHOICE_PROMPT, { validations: spec });
   }
 
@@ -125,7 +125,8 @@ export class MainDialog extends ComponentDialog {
     if (byLabel) return this.startFlow(step, byLabel, text);
     const r = recognizer.classify(text);
     const language = r.intent === 'none' || r.coverage < 0.6 ? foreignLanguage(text, r.coverage) : undefined;
-    if (language) return this.offerPerson(step, this.m.notEnglish(language), 'user_request', this.m.say('continue_in_english'));
+    // "English is fine", "in English please": the second option.
+    if (language) return this.offerPerson(step, this.m.notEnglish(language), 'user_request', this.m.say('continue_in_english'), ['english']);
 
     const followUp = this.followUp(text, memory, r.intent, r.confidence);
     if (followUp) {
@@ -200,10 +201,10 @@ export class MainDialog extends ComponentDialog {
     return step.endDialog();
   }
 
-  private offerPerson(step: WaterfallStepContext, prompt: string, reason: string, otherwise: string): Promise<DialogTurnResult> {
+  private offerPerson(step: WaterfallStepContext, prompt: string, reason: string, otherwise: string, otherwiseSynonyms: string[] = []): Promise<DialogTurnResult> {
     vals(step).stage = { kind: 'offer', reason };
     vals(step).text = step.context.activity.text ?? '';
-    return this.offer(step, prompt, [this.m.say('talk_to_person'), otherwise]);
+    return this.offer(step, prompt, [this.m.say('talk_to_person'), otherwise], [[], otherwiseSynonyms]);
   }
 
   private handOff(dc: DialogContext, reason: string, text: string): Promise<DialogTurnResult> {

@@ -20,5 +20,8 @@ export function foreignLanguage(text: string, knownShare: number): string | unde
   if (!best || best.lang === 'en') return undefined;
   if (best.accuracy >= 0.5 && knownShare < 0.6) return best.lang;
   if (best.accuracy >= 0.15 && best.accuracy >= 2 * (next?.accuracy ?? 0) && knownShare < 0.35) return best.lang;
+  // A sentence in French or German can score low (0.1–0.15) but clear of the next language; a name or place
+  // of three words ("hotel la paz") scores like that too, so only from five words.
+  if (words.length >= 5 && best.accuracy >= 0.1 && best.accuracy >= 1.5 * (next?.accuracy ?? 0) && knownShare < 0.35) return best.lang;
   return undefined;
 }

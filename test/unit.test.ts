@@ -73,11 +73,12 @@ describe('messages in another language', () => {
   // knownShare 0: the worst case, a message the classifier knows none of the words of (names, places).
   it.each([
     ['Hola, no puedo entrar a mi cuenta', 'es'], ['Bonjour je ne peux pas me connecter', 'fr'], ['Ich kann mich nicht anmelden', 'de'],
+    ["Bonjour, je n'arrive pas à me connecter à mon compte Kartra", 'fr'], ['Hallo, mein Konto ist gesperrt, ich kann mich nicht anmelden. Was soll ich tun?', 'de'],
     ['não consigo entrar na minha conta', 'pt'], ['sono bloccato fuori', 'it'],
   ])('finds %j is in %s', (text, lang) => expect(foreignLanguage(text, 0)).toBe(lang));
   it.each([
     'its paula_p', 'my name is Marta Lopez', 'username is carlos garcia', 'im in lisbon hotel', 'hotel la paz', 'jane doe smith',
-    'cafe in paris', 'gracias amigo', 'it is 203.0.113.4 at casa_lopez',
+    'cafe in paris', 'gracias amigo', 'it is 203.0.113.4 at casa_lopez', 'my home wifi in sao paulo brazil',
   ])('leaves %j to the English conversation (names, places and values are not a language)', (text) => expect(foreignLanguage(text, 0)).toBeUndefined());
 });
 
