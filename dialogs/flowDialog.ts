@@ -10,6 +10,7 @@ import { FieldPrompt, type FieldPromptSpec, type FieldResult } from './fieldProm
 import { readMemory, type Draft } from './memory';
 import { escapeMarkdown, fill } from './messages';
 import { extractSlots } from './slots';
+import { polarity } from './polarity';
 import type { TriageServices } from './services';
 import type { SummaryAction, SummarySpec } from './summary';
 
@@ -302,9 +303,14 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const later = this.laterFields(state).filter((n) => n !== (state.pending as { field: string }).field);
     const found: Record<string, string> = {};
     if (current.type === 'text') {
-      // A description field takes any sentence: only a message that is nothing but an address is not one.
+      // A description field takes any sentence: only a message that is nothing but an address is not one,
+      // or a short yes or no with what it answers ("yes, lots of guests": whether others use the IP).
       const target = this.onlyFieldOfType(state, later, bareValueType(text));
       if (target) found[target] = text.trim();
+      else if (polarity(text).answer && (text.match(/\S+/g) ?? []).length <= 8) {
+        const defs = new Map(later.map((n) => [n, this.rules.field(state.flowId, n)]).filter((e): e is [string, FieldDef] => e[1] !== undefined));
+        Object.assign(found, extractSlots(defs, text));
+      }
     } else {
       const defs = new Map(later.map((n) => [n, this.rules.field(state.flowId, n)]).filter((e): e is [string, FieldDef] => e[1] !== undefined));
       Object.assign(found, extractSlots(defs, text));
