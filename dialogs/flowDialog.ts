@@ -83,7 +83,8 @@ function runIdFor(dc: DialogContext, intent: string): string {
 
 /** A correction of an answer given earlier ("the email is wrong", "the IP should be …"). */
 const CORRECTION = /\b(?:wrong|incorrect|typo|mistake|should\s+(?:be|have\s+been|say)|is\s+actually|i\s+meant|not\s+right|change|update|correct(?:ion)?)\b|^(?:no+|nope|wait|oops|sorry|actually|hold\s+on|hang\s+on)\b[\s,.!]+(?:wait[\s,.!]+)?(?:the\s+|my\s+)?\S+(?:\s+\S+)?\s+(?:is|was|should)\b/i;
-const mentions = (text: string, words: string) => new RegExp(`\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`, 'i').test(text);
+/** Whether `text` names `words` as whole words ("id" is not in "did"). */
+export const mentions = (text: string, words: string) => new RegExp(`\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`, 'i').test(text);
 /** The new value in a correction: what follows its last "it's", "should be", "to" or "instead". */
 function valueAfter(text: string): string | undefined {
   const parts = text.split(/\b(?:it'?s|it\s+is|should\s+(?:be|have\s+been|say)|is\s+actually|to|instead(?:\s+of\s+that)?|i\s+meant|is)\b\s*:?/i);
@@ -237,8 +238,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
   // ---- what the customer says between the questions (called by MainDialog before the open prompt hears it) ----
 
   /**
-   * A press of the summary card's buttons while a later question of the same ticket is open (the card is
-   * still on screen): honoured, so "Open the ticket" always opens it.
+   * A press of a summary card's buttons. From this run's card while a later question of the same ticket is
+   * open (a correction started from the card): honoured. From another run's card, or one without a run
+   * mid-form: refused, so a card left on screen can never act on another form.
    */
   async summaryPressed(dc: DialogContext, action: SummaryAction, run: string | undefined): Promise<DialogTurnResult | undefined> {
     const state = FlowDialog.state(dc);

@@ -11,7 +11,7 @@ import type { ControlId, RoutableIntent } from '../rules/schema';
 import { ChoiceStepPrompt, ON_TOPIC_QUESTION, recogniseOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
-import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
+import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
@@ -418,8 +418,7 @@ export class MainDialog extends ComponentDialog {
     if (aboutTheQuestion && (!valid || spec.def.type === 'text')) {
       // Another topic's question wins when the classifier is sure ("what currencies does Kartra support?"),
       // unless it names this very field ("what's the support code for?").
-      const t = text.toLowerCase();
-      const namesField = [spec.def.label, spec.field.replace(/_/g, ' '), ...spec.def.aliases].some((w) => t.includes(w.toLowerCase()));
+      const namesField = [spec.def.label, spec.field.replace(/_/g, ' '), ...spec.def.aliases].some((w) => mentions(text, w));
       const digression = namesField ? undefined : await this.digress(dc, text, FlowDialog.state(dc)?.intent);
       if (digression) return digression;
       await dc.context.sendActivity(spec.def.help ?? this.m.say('field_question', { label: spec.def.label.toLowerCase() }));

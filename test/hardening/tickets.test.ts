@@ -19,7 +19,8 @@ function longest(def: FieldDef): string {
     case 'email': return `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`;
     case 'ip': return '2001:0db8:85a3:0000:0000:8a2e:0370:7334';
     case 'domain': return `${label}.${label}.${label}.${'a'.repeat(57)}.com`;
-    case 'username': case 'support_code': return 'K9'.padEnd(64, 'U');
+    case 'username': return 'u'.repeat(64);
+    case 'support_code': return 'K9'.padEnd(64, 'U');
     case 'yesno': return 'Yes';
     case 'choice': return def.allow_other ? 'a shared office '.repeat(40).slice(0, 500).trim() : [...(def.choices ?? [])].sort((x, y) => y.length - x.length)[0] ?? '';
     case 'screenshot': return `https://example.com/${'s'.repeat(1980)}`;
