@@ -4,7 +4,7 @@ import type { Messages } from '../rules/messages';
 import { withChoices } from './messages';
 import { polarity } from './polarity';
 
-export interface ChoiceOption { label: string; synonyms: string[] }
+export interface ChoiceOption { label: string; synonyms: string[]; describes?: boolean }
 export interface ChoiceSpec {
   prompt: string;
   options: ChoiceOption[];
@@ -17,7 +17,8 @@ export interface ChoiceSpec {
   maxFailures: number;
 }
 /** `said`: what else a yes/no answer told ("no, the link says expired"), for the question that follows. */
-export type ChoiceResult = { status: 'ok'; index: number; said?: string } | { status: 'gave_up' };
+/** `described`: no option was named; the message described the problem and picked the option that takes descriptions. */
+export type ChoiceResult = { status: 'ok'; index: number; said?: string; described?: boolean } | { status: 'gave_up' };
 
 interface ChoiceState { reason?: string }
 
@@ -48,6 +49,11 @@ const LEADING_ANSWER = /^\s*(?:yes|yeah|yep|yup|no|nope|nah|not really|ok(?:ay)?
 const EMPTY_WORDS = new Set(['it', 'that', 'this', 'the', 'a', 'an', 'i', 'did', 'didnt', 'didn', 'does', 'doesnt', 'doesn', 'do', 'dont', 'don', 'not', 'no',
   'work', 'works', 'worked', 'working', 'help', 'helped', 'still', 'just', 'at', 'all', 'unfortunately', 'sadly', 'sorry', 'really', 'nope', 'yes', 'is', 'was',
   'has', 'have', 'hasn', 'haven', 'won', 'wont', 'nothing', 'changed', 'same', 'again', 'problem', 'thanks', 'thank', 'you', 'either', 'too', 'yet', 'so', 'far']);
+
+/** A statement of five words or more that is no question, no "not sure" and no question about the options. */
+function describesProblem(text: string): boolean {
+  return (text.match(/\p{L}{2,}/gu) ?? []).length >= 5 && !QUESTION.test(text) && !ABOUT_THE_OPTIONS.test(text) && polarity(text).answer !== 'unsure';
+}
 
 /** What a yes/no answer said besides yes or no, as the customer wrote it: "nope, the link is expired" → "the link is expired". */
 export function saidBesides(text: string): string | undefined {
@@ -127,7 +133,13 @@ export class ChoiceStepPrompt extends Prompt<ChoiceResult> {
     const text = a.text ?? ((a.value as { choice?: unknown } | undefined)?.choice as string | undefined) ?? '';
     const spec = ChoiceStepPrompt.spec(options);
     const index = recogniseOption(text, spec);
-    if (index === undefined) return { succeeded: false };
+    if (index === undefined) {
+      // "It was $99 on March 3 and again on March 4" at "does that cover it, or shall I open a ticket?".
+      const describing = spec.options.findIndex((o) => o.describes);
+      return describing >= 0 && a.text && describesProblem(a.text)
+        ? { succeeded: true, value: { status: 'ok', index: describing, said: a.text.trim(), described: true } }
+        : { succeeded: false };
+    }
     // What else the answer said: the detail of a yes or no, or the sentence an option was named in
     // ("and I want a refund for last month" → Open a Billing ticket).
     const named = a.text && norm(a.text) !== norm(spec.options[index]?.label ?? '') && (a.text.match(/\p{L}{2,}/gu) ?? []).length >= 4;

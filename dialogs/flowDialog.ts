@@ -140,6 +140,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const flow = this.rules.flows.get(flowId);
     const stepId = options.step ?? flow?.entry[options.intent];
     if (!flow || !stepId || !(stepId in flow.steps)) throw new Error(`No entry step for ${options.intent} in flow ${flowId}`);
+    // A hand-off is begun outside the route (a person asked for mid-tree): nothing is taken up after it.
+    if (options.intent === 'handoff.human') delete (await readMemory(this.services.memory, dc.context)).nextTopic;
     const state: FlowState = {
       flowId, intent: options.intent, stepId, text: options.text ?? '', runId: options.runId ?? runIdFor(dc, options.intent),
       fields: { ...(options.carried?.fields ?? {}) }, attachments: [...(options.carried?.attachments ?? [])],
@@ -199,7 +201,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
         const r = result as ChoiceResult;
         if (step.type !== 'choice') return this.run(dc, state);
         if (r.status === 'gave_up') return this.gaveUp(dc, state);
-        if (r.said) state.said = r.said;
+        // A description adds to the message that raised the problem ("charged twice" + "$99 on March 3 and 4").
+        const problem = r.described ? this.problemStatement(state) : undefined;
+        if (r.said) state.said = problem ? `${problem.replace(/[\s.!]*$/, '')}. ${r.said}` : r.said;
         return this.advance(dc, state, step.options[r.index]?.next);
       }
       case 'confirm': {
@@ -363,7 +367,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
   /** A tree that ends without a word of its own still says something: every message gets a reply. */
   private async finish(dc: DialogContext, text?: string): Promise<DialogTurnResult> {
     await this.tellNoted(dc, dc.activeDialog?.state as FlowState | undefined);
-    await dc.context.sendActivity(text ?? this.m.say('anything_else'));
+    // A second problem from the first message comes next (MainDialog takes it up): no "anything else?".
+    const next = (await readMemory(this.services.memory, dc.context)).nextTopic;
+    if (text || !next) await dc.context.sendActivity(text ?? this.m.say('anything_else'));
     return dc.endDialog();
   }
 
@@ -406,7 +412,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
           const said = this.rules.flows.get(state.flowId)?.entry[state.intent] === state.stepId ? optionSaid(step.options, state.text, ['kartra', ...this.rules.kartraPhrases]) : undefined;
           if (said) { state.stepId = said.next; continue; }
           state.pending = { kind: 'choice' };
-          return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms })), false);
+          return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms, describes: o.describes })), false);
         }
         case 'confirm':
           state.pending = { kind: 'confirm' };
@@ -434,6 +440,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
         case 'handoff': {
           const memory = await readMemory(this.services.memory, dc.context);
           memory.withPerson = true;
+          // The person takes the whole conversation, the second problem included.
+          delete memory.nextTopic;
           await this.services.handoff.escalate(dc.context, {
             intent: state.from ?? state.intent, reason: state.reason ?? 'user_request', fields: state.fields,
             ...(state.ticket ? { ticketReference: state.ticket } : {}),

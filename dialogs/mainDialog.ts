@@ -12,6 +12,7 @@ import { ChoiceStepPrompt, ON_TOPIC_QUESTION, recogniseOption, type ChoiceResult
 import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
+import { clauses } from './clauses';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
@@ -27,6 +28,7 @@ const vals = (step: WaterfallStepContext) => step.values as RouteValues;
 
 /** A question rather than an answer: asked back at a field, it gets the field's help, not a refusal. */
 const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|is|are|will|should|may)\b/i;
+const LEADING_ANSWER = /^\W*(?:yes|yeah|yep|yup|yea|no|nope|nah|sure|ok|okay|please|correct|right|exactly|definitely|absolutely|not\s+really|of\s+course)\b/i;
 /** A question about the question being asked ("where do I find that?", "what do you mean?"). */
 const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\bwhat'?s\s+(?:the|it|that|this)\b.{0,40}\bfor\b|\bwhat\s+(?:is|are)\b.{0,40}\bfor\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
@@ -55,7 +57,7 @@ export class MainDialog extends ComponentDialog {
       .addDialog(new FieldPrompt(FIELD_PROMPT, messages))
       .addDialog(new ChoiceStepPrompt(CHOICE_PROMPT, messages))
       .addDialog(new SummaryPrompt(SUMMARY_PROMPT, messages))
-      .addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.afterPromptStep.bind(this), async (step) => step.endDialog(step.result)]))
+      .addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.afterPromptStep.bind(this), this.nextTopicStep.bind(this)]))
       .addDialog(new WaterfallDialog(OFFER_MID_FLOW, [this.offerStep.bind(this), this.afterOfferStep.bind(this)]));
     this.initialDialogId = ROUTE;
   }
@@ -95,7 +97,7 @@ export class MainDialog extends ComponentDialog {
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const a = step.context.activity;
     // Routed again with what the customer wrote first (they chose to keep going with the assistant).
-    const again = step.options as { text?: string } | undefined;
+    const again = step.options as { text?: string; nextTopic?: boolean } | undefined;
     const text = (again?.text ?? a.text ?? '').trim();
     const memory = await readMemory(this.services.memory, step.context);
     if (!text) {
@@ -128,7 +130,8 @@ export class MainDialog extends ComponentDialog {
     // "English is fine", "in English please": the second option.
     if (language) return this.offerPerson(step, this.m.notEnglish(language), 'user_request', this.m.say('continue_in_english'), ['english']);
 
-    const followUp = this.followUp(text, memory, r.intent, r.confidence);
+    // A second problem of the first message is a topic of its own, not a follow-up to the first one's answer.
+    const followUp = again?.nextTopic ? undefined : this.followUp(text, memory, r.intent, r.confidence);
     if (followUp) {
       await step.context.sendActivity(followUp);
       return step.endDialog();
@@ -141,13 +144,45 @@ export class MainDialog extends ComponentDialog {
       vals(step).text = text;
       return this.offer(step, this.m.say('clarify'), [...guesses.map((g) => this.brain.rules.intents[g].label), this.m.say('something_else')]);
     }
-    return this.startFlow(step, r.intent, text);
+    const two = this.twoTopics(text);
+    if (!two) return this.startFlow(step, r.intent, text);
+    // The first problem is answered from its own words ("what currencies can I use?"), not the second's.
+    memory.nextTopic = two.next;
+    return this.startFlow(step, two.first, clauses(text).filter((c) => c !== two.next.text).join(' ') || text);
+  }
+
+  /**
+   * Two problems in one message, each in a part of its own and sure of its topic, in the order they were
+   * written; unless the second is part of the first (a seller's customer who can't log in).
+   */
+  private twoTopics(text: string): { first: RoutableIntent; next: { intent: RoutableIntent; text: string } } | undefined {
+    const { intents, partOf, escalation } = this.brain.rules;
+    const parts = clauses(text);
+    if (parts.length < 2) return undefined;
+    const sure = parts.map((part) => ({ part, r: this.services.recognizer.classify(part) }))
+      .filter(({ r }) => r.intent !== 'none' && r.intent !== 'handoff.human' && r.confidence >= escalation.classifier.digression_above);
+    const first = sure[0]?.r.intent as RoutableIntent | undefined;
+    if (!first) return undefined;
+    const next = sure.find(({ r }) => intents[r.intent as RoutableIntent].tree !== intents[first].tree);
+    if (!next || partOf[first]?.includes(next.r.intent as RoutableIntent)) return undefined;
+    return { first, next: { intent: next.r.intent as RoutableIntent, text: next.part } };
+  }
+
+  /** A tree ended: the second problem of the message that started it, if there was one. */
+  private async nextTopicStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const memory = await readMemory(this.services.memory, step.context);
+    const next = memory.nextTopic;
+    delete memory.nextTopic;
+    if (!next || memory.withPerson) return step.endDialog(step.result);
+    const label = this.brain.rules.intents[next.intent as RoutableIntent]?.label ?? next.intent;
+    await step.context.sendActivity(this.m.say('next_topic', { label }));
+    return step.replaceDialog(ROUTE, { text: next.text, nextTopic: true });
   }
 
   private async afterPromptStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const stage = vals(step).stage;
     const result = step.result as ChoiceResult | undefined;
-    if (!stage || stage.kind === 'flow') return step.endDialog(step.result);
+    if (!stage || stage.kind === 'flow') return step.next(step.result);
     // Not one of the choices: the customer said something new ("actually, my IP is blocked"): route that.
     if (!result || result.status === 'gave_up') return step.replaceDialog(ROUTE);
     if (stage.kind === 'clarify') {
@@ -303,7 +338,10 @@ export class MainDialog extends ComponentDialog {
       if (corrected) return corrected;
     }
     // A question that names an option ("but you're Kartra, can't you check?") is still a question, when the help text answers it.
-    if (!wantsPerson && dc.activeDialog?.id === CHOICE_PROMPT && QUESTION.test(text) && !this.isButton(dc, text)) {
+    // So is a sentence about something else that only reads as a yes or no ("I don't remember which email
+    // is on my account" at "Shall I open a ticket?"): one that doesn't start with its answer.
+    const statement = (text.match(/\S+/g) ?? []).length >= 6 && !LEADING_ANSWER.test(text);
+    if (!wantsPerson && dc.activeDialog?.id === CHOICE_PROMPT && (QUESTION.test(text) || statement) && !this.isButton(dc, text)) {
       const answered = await this.digress(dc, text, flow?.intent);
       if (answered) return answered;
     }
@@ -313,10 +351,9 @@ export class MainDialog extends ComponentDialog {
     const control = recognizer.control(text);
     if (control === 'cancel' || control === 'restart' || control === 'resolved') {
       // Answers given so far are not asked again if the customer comes back to it ("open it after all").
-      if (flow && control === 'cancel') {
-        const memory = await readMemory(this.services.memory, dc.context);
-        memory.slots = { ...memory.slots, ...flow.fields };
-      }
+      const memory = await readMemory(this.services.memory, dc.context);
+      delete memory.nextTopic;
+      if (flow && control === 'cancel') memory.slots = { ...memory.slots, ...flow.fields };
       const waiting = this.services.handoff.waitingFor(a.conversation.id);
       await dc.cancelAllDialogs();
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
@@ -463,10 +500,12 @@ export class MainDialog extends ComponentDialog {
     const other = r.intent !== 'none' && r.intent !== 'handoff.human' && r.intent !== current && sure ? r.intent : undefined;
     const flow = other ? this.brain.rules.flows.get(this.brain.rules.intents[other].tree) : undefined;
     const entry = other ? flow?.steps[flow.entry[other] ?? ''] : undefined;
-    // Another topic's article; or, about the tree's own topic, only a direct answer (its article was given).
-    const answer = other && entry?.type === 'answer' ? answerText(this.brain.knowledge, entry.article, other, text)
-      : current && current !== 'handoff.human' ? answerText(this.brain.knowledge, '', current, text) : undefined;
-    if (!answer?.text || (!other && !answer.direct)) return undefined;
+    // The tree's own direct answer first: it is the specific one ("can I email you instead?" in an IP
+    // block names its subject line). Else another topic's article; about the tree's own topic, only a
+    // direct answer (its article was given).
+    const own = current && current !== 'handoff.human' ? answerText(this.brain.knowledge, '', current, text) : undefined;
+    const answer = own?.direct ? own : other && entry?.type === 'answer' ? answerText(this.brain.knowledge, entry.article, other, text) : undefined;
+    if (!answer?.text) return undefined;
     await dc.context.sendActivity(answer.text);
     await dc.context.sendActivity(this.m.say('back_to_question'));
     await dc.repromptDialog();

@@ -27,6 +27,8 @@ export const MemorySchema = z.object({
   misses: z.number().int().nonnegative().default(0),
   draft: DraftSchema.optional(),
   profileEmail: z.string().optional(),
+  /** A second problem the customer raised in the message that started this one: taken up when it ends. */
+  nextTopic: z.object({ intent: z.string(), text: z.string().max(2000) }).optional(),
   /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
   withPerson: z.boolean().optional(),
 });

@@ -33,6 +33,8 @@ export interface RuleSet {
   otherProducts: string[];
   /** Phrases that make a message about Kartra even when it doesn't say "Kartra" (its Facebook group). */
   kartraPhrases: string[];
+  /** A second topic in a message that is part of the first one's problem (a seller's login page). */
+  partOf: IntentsFile['part_of'];
   escalation: EscalationPolicy;
   tickets: TicketPolicy;
   messages: Messages;
@@ -165,6 +167,7 @@ export function loadRules(rulesDir: string, articleIds: ReadonlySet<string>): Ru
     patterns: [...intents.patterns].sort((a, b) => b.priority - a.priority),
     otherProducts: intents.other_products,
     kartraPhrases: intents.kartra_phrases,
+    partOf: intents.part_of,
     escalation,
     tickets,
     messages: new Messages(messages),

@@ -44,6 +44,8 @@ export const IntentsFileSchema = z.object({
   }).strict()),
   other_products: z.array(z.string().min(2).max(40)).default([]),
   kartra_phrases: z.array(z.string().min(2).max(40)).default([]),
+  /** Topics that, said after this one in the same message, are part of its problem, not a second one. */
+  part_of: z.partialRecord(IntentIdSchema.exclude(['none']), z.array(IntentIdSchema.exclude(['none']))).default({}),
 }).strict();
 export type IntentsFile = z.infer<typeof IntentsFileSchema>;
 
@@ -127,6 +129,8 @@ export const StepSchema = z.discriminatedUnion('type', [
     options: z.array(z.object({
       label: z.string().min(1).max(40),
       synonyms: z.array(z.string().min(1)).default([]),
+      /** A message that describes the problem without naming an option picks this one, and is kept as its description. */
+      describes: z.boolean().default(false),
       next: name,
     }).strict()).min(2).max(6),
   }).strict(),
