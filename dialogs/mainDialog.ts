@@ -29,6 +29,8 @@ const vals = (step: WaterfallStepContext) => step.values as RouteValues;
 /** A question rather than an answer: asked back at a field, it gets the field's help, not a refusal. */
 const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|is|are|will|should|may)\b/i;
 const LEADING_ANSWER = /^\W*(?:yes|yeah|yep|yup|yea|no|nope|nah|sure|ok|okay|please|correct|right|exactly|definitely|absolutely|not\s+really|of\s+course)\b/i;
+/** Leaving the problem at hand for another ("actually forget the domain", "that's more urgent", "different issue"). */
+const SWITCH = /\b(?:forget|never\s*mind|nvm|instead|more\s+urgent|more\s+important|different\s+(?:issue|problem|question|thing)|another\s+(?:issue|problem|question|thing)|other\s+(?:issue|problem|thing)|something\s+else|first)\b/i;
 /** A question about the question being asked ("where do I find that?", "what do you mean?"). */
 const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\bwhat'?s\s+(?:the|it|that|this)\b.{0,40}\bfor\b|\bwhat\s+(?:is|are)\b.{0,40}\bfor\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
@@ -131,7 +133,7 @@ export class MainDialog extends ComponentDialog {
     if (language) return this.offerPerson(step, this.m.notEnglish(language), 'user_request', this.m.say('continue_in_english'), ['english']);
 
     // A second problem of the first message is a topic of its own, not a follow-up to the first one's answer.
-    const followUp = again?.nextTopic ? undefined : this.followUp(text, memory, r.intent, r.confidence);
+    const followUp = again?.nextTopic ? undefined : this.followUp(text, memory, r);
     if (followUp) {
       await step.context.sendActivity(followUp);
       return step.endDialog();
@@ -183,8 +185,17 @@ export class MainDialog extends ComponentDialog {
     const stage = vals(step).stage;
     const result = step.result as ChoiceResult | undefined;
     if (!stage || stage.kind === 'flow') return step.next(step.result);
-    // Not one of the choices: the customer said something new ("actually, my IP is blocked"): route that.
-    if (!result || result.status === 'gave_up') return step.replaceDialog(ROUTE);
+    // Not one of the choices: the customer said something new ("actually, my IP is blocked"): route that;
+    // after the offer of a person, "just fix it" or "no, just open the ticket" is the problem first written.
+    if (!result || result.status === 'gave_up') {
+      const original = vals(step).text ?? '';
+      const now = this.services.recognizer.classify(step.context.activity.text ?? '').intent;
+      const generic = now === 'none' || now === 'support.contact';
+      if (stage.kind === 'offer' && original && generic && this.services.recognizer.classify(original).intent !== 'none') {
+        return step.replaceDialog(ROUTE, { text: original });
+      }
+      return step.replaceDialog(ROUTE);
+    }
     if (stage.kind === 'clarify') {
       const chosen = stage.guesses[result.index];
       if (chosen) return this.startFlow(step, chosen, vals(step).text ?? '');
@@ -192,7 +203,13 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (result.index === 0) return this.handOff(step, stage.reason, vals(step).text ?? '');
-    // Keep going with the assistant: with what the customer first wrote, when it says what is wrong.
+    // Keep going with the assistant: with what this answer says is wrong ("ok in english: cancel my
+    // subscription"), else what the customer first wrote, when it says what is wrong.
+    const said = step.context.activity.text ?? '';
+    if ((said.match(/\p{L}{2,}/gu) ?? []).length >= 5 && this.services.recognizer.classify(said).intent !== 'none') {
+      await step.context.sendActivity(this.m.say('keep_going_ack'));
+      return step.replaceDialog(ROUTE, { text: said });
+    }
     const original = vals(step).text ?? '';
     if (stage.reason === 'negative_sentiment' && original && this.services.recognizer.classify(original).intent !== 'none') {
       await step.context.sendActivity(this.m.say('keep_going_ack'));
@@ -262,11 +279,16 @@ export class MainDialog extends ComponentDialog {
    * that topic when the help text has a direct answer to it, unless the message is plainly about
    * something else.
    */
-  private followUp(text: string, memory: Memory, intent: string, confidence: number): string | undefined {
+  private followUp(text: string, memory: Memory, { intent, confidence, source }: { intent: string; confidence: number; source: string }): string | undefined {
     const topic = memory.lastTopic as RoutableIntent | undefined;
     const short = (text.match(/\S+/g) ?? []).length;
-    if (!topic || !(FOLLOW_UP.test(text) || (QUESTION.test(text) && short <= 8)) || short > 16) return undefined;
+    if (!topic || short > 16) return undefined;
     const rules = this.brain.rules;
+    const cue = FOLLOW_UP.test(text) || (QUESTION.test(text) && short <= 8);
+    const elsewhere = intent !== 'none' && intent !== topic && confidence >= rules.escalation.classifier.clarify_below;
+    // Without a follow-up's words ("i checked my email, no invoice"), only a direct answer of the topic, and
+    // not when a near-certain phrasing names another.
+    if (!cue && (source === 'pattern' && elsewhere)) return undefined;
     const flow = rules.flows.get(rules.intents[topic].tree);
     const entry = flow?.steps[flow.entry[topic] ?? ''];
     const articleId = memory.lastArticle ?? (entry?.type === 'answer' ? entry.article : undefined);
@@ -274,8 +296,7 @@ export class MainDialog extends ComponentDialog {
     // The topic's own direct answers are specific ("they don't answer my emails" after the seller answer).
     const answer = answerText(this.brain.knowledge, articleId, topic, text);
     if (answer?.direct) return answer.text;
-    if (intent !== 'none' && intent !== topic && confidence >= rules.escalation.classifier.clarify_below
-      && rules.intents[intent as RoutableIntent]?.tree !== rules.intents[topic]?.tree) return undefined;
+    if (!cue || (elsewhere && rules.intents[intent as RoutableIntent]?.tree !== rules.intents[topic]?.tree)) return undefined;
     // "What subject line again?": a detail of the answer just given, said again.
     const article = this.brain.knowledge.articles.get(articleId);
     const quote = article && intent === 'none' ? quoteFor(article.body, text) : undefined;
@@ -293,7 +314,8 @@ export class MainDialog extends ComponentDialog {
       case 'cancel': await context.sendActivity(m.say(midFlow ? 'cancelled' : 'cancel_nothing')); return;
       case 'restart': await context.sendActivity(this.topicsMessage(m.say('restart'))); return;
       case 'resolved': await context.sendActivity(m.say('resolved')); return;
-      case 'reopen': await context.sendActivity(m.say('cancel_nothing'));
+      case 'reopen': await context.sendActivity(m.say('cancel_nothing')); return;
+      case 'bot': await context.sendActivity(m.say('are_you_a_bot'));
     }
   }
 
@@ -345,6 +367,12 @@ export class MainDialog extends ComponentDialog {
       const answered = await this.digress(dc, text, flow?.intent);
       if (answered) return answered;
     }
+    // "No, it's not my own Kartra account, I'm a student" at "did that get you back in?": a phrasing that is
+    // near-certainly another tree's problem is that problem, even where the prompt hears a "no".
+    if (!wantsPerson && !this.isButton(dc, text)) {
+      const switched = await this.switchTopic(dc, text, true);
+      if (switched) return switched;
+    }
     // A button's label is its button ("Talk to a person" offered after three misses keeps its reason).
     if ((!wantsPerson || this.isButton(dc, text)) && this.promptTakes(dc, text)) return undefined;
 
@@ -387,6 +415,8 @@ export class MainDialog extends ComponentDialog {
       } satisfies FlowOptions);
     }
     if (flow?.intent !== 'handoff.human' && this.frustrated(text)) return dc.beginDialog(OFFER_MID_FLOW, { reason: 'negative_sentiment' });
+    const switched = await this.switchTopic(dc, text);
+    if (switched) return switched;
 
     const r = recognizer.classify(text);
     const language = r.intent === 'none' || r.coverage < 0.6 ? foreignLanguage(text, r.coverage) : undefined;
@@ -405,6 +435,31 @@ export class MainDialog extends ComponentDialog {
       if (answered) return answered;
     }
     return this.unansweredAtField(dc, text, flow?.intent);
+  }
+
+  /**
+   * "Actually forget the domain, my card was charged twice, that's more urgent": the customer leaves this
+   * tree for another problem. The answers so far are kept for when they come back to it.
+   */
+  private async switchTopic(dc: DialogContext, text: string, byPattern = false): Promise<DialogTurnResult | undefined> {
+    const flow = FlowDialog.state(dc);
+    // Without a word of leaving, only a statement: a question about another topic is answered and the form goes on.
+    if (!flow || flow.intent === 'handoff.human' || (byPattern ? QUESTION.test(text) : !SWITCH.test(text)) || (text.match(/\p{L}{2,}/gu) ?? []).length < 5) return undefined;
+    const field = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options).def : undefined;
+    if (field && field.type !== 'text' && checkField(field, { text }, this.m).ok) return undefined;
+    // The part that names the other problem: "forget the domain" names this one.
+    const { intents, escalation } = this.brain.rules;
+    const parts = [text, ...text.split(/[,;.!?]+\s*|\s+-\s+/)].filter((p) => (p.match(/\p{L}{2,}/gu) ?? []).length >= 4);
+    const other = parts.map((part) => ({ part, r: this.services.recognizer.classify(part) })).find(({ r }) => r.intent !== 'none' && r.intent !== 'handoff.human' && r.intent !== 'support.contact'
+      && (byPattern ? r.source === 'pattern' : r.confidence >= escalation.classifier.clarify_below) && intents[r.intent].tree !== intents[flow.intent].tree
+      && !(this.brain.rules.partOf[flow.intent]?.includes(r.intent)));
+    if (!other) return undefined;
+    const memory = await readMemory(this.services.memory, dc.context);
+    memory.slots = { ...memory.slots, ...flow.fields };
+    delete memory.nextTopic;
+    await dc.cancelAllDialogs();
+    await dc.context.sendActivity(this.m.say('switched_topic'));
+    return dc.beginDialog(ROUTE, { text: other.part });
   }
 
   /**
@@ -430,10 +485,16 @@ export class MainDialog extends ComponentDialog {
     const spec = FieldPrompt.spec(dc.activeDialog?.state.options);
     if (TOLD_YOU.test(text)) {
       // "I already told you, editing a landing page": the value is in this very message.
-      const rest = text.replace(TOLD_YOU, ' ').replace(/^[\s,.:;!-]*(?:(?:you|it|that|already|before|earlier|above|so|its|it'?s|it\s+is)\b[\s,.:;!-]*)*/i, '').trim();
-      const here = /\p{L}{2,}.*\s\S/u.test(rest) || (spec.def.type !== 'text' && rest) ? checkField(spec.def, { text: rest }, this.m) : undefined;
+      // "ugh i literally just said it. lotusflow": what follows the complaint first, then all but the complaint.
+      const lead = /^[\s,.:;!-]*(?:(?:you|it|that|already|before|earlier|above|so|its|it'?s|it\s+is)\b[\s,.:;!-]*)*/i;
+      const match = TOLD_YOU.exec(text);
+      const after = match ? text.slice(match.index + match[0].length).replace(lead, '').trim() : '';
+      const rest = text.replace(TOLD_YOU, ' ').replace(lead, '').trim();
+      const tryHere = (t: string) => (/\p{L}{2,}.*\s\S/u.test(t) || (spec.def.type !== 'text' && t) ? checkField(spec.def, { text: t }, this.m) : undefined);
+      const afterCheck = after && spec.def.type !== 'text' ? tryHere(after) : undefined;
+      const here = afterCheck?.ok ? afterCheck : tryHere(rest);
       if (here?.ok) {
-        await dc.context.sendActivity(this.m.say('told_you_found', { label: spec.def.label.toLowerCase(), value: escapeMarkdown(here.value) }));
+        await dc.context.sendActivity(this.m.say('told_you_here', { label: spec.def.label.toLowerCase(), value: escapeMarkdown(here.value) }));
         return dc.endDialog({ status: 'ok', value: here.value, ...(here.attachment ? { attachment: here.attachment } : {}) });
       }
       const value = await this.alreadySaid(dc, spec.field);
@@ -446,8 +507,8 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     const valid = checkField(spec.def, { text }, this.m).ok;
-    // "ok", "yes please" to a question that wants a value: the question again, not a miss.
-    if (!valid && ACKNOWLEDGEMENT.test(text)) {
+    // "ok", "yes please" to a question that wants a value: the question again, not a miss ("ok" is no username).
+    if (ACKNOWLEDGEMENT.test(text) && (!valid || !['yesno', 'choice', 'text'].includes(spec.def.type))) {
       await dc.repromptDialog();
       return { status: DialogTurnStatus.waiting };
     }
@@ -504,8 +565,12 @@ export class MainDialog extends ComponentDialog {
     // block names its subject line). Else another topic's article; about the tree's own topic, only a
     // direct answer (its article was given).
     const own = current && current !== 'handoff.human' ? answerText(this.brain.knowledge, '', current, text) : undefined;
-    const answer = own?.direct ? own : other && entry?.type === 'answer' ? answerText(this.brain.knowledge, entry.article, other, text) : undefined;
+    // A follow-up to the last digression ("how many members?" after the Facebook group).
+    const memory = await readMemory(this.services.memory, dc.context);
+    const last = !other && memory.lastTopic && memory.lastTopic !== current ? answerText(this.brain.knowledge, '', memory.lastTopic, text) : undefined;
+    const answer = own?.direct ? own : other && entry?.type === 'answer' ? answerText(this.brain.knowledge, entry.article, other, text) : last?.direct ? last : undefined;
     if (!answer?.text) return undefined;
+    if (other && entry?.type === 'answer') { memory.lastTopic = other; memory.lastArticle = entry.article; }
     await dc.context.sendActivity(answer.text);
     await dc.context.sendActivity(this.m.say('back_to_question'));
     await dc.repromptDialog();

@@ -49,6 +49,9 @@ function mentionsCurrency(text: string, c: CurrencyFact): boolean {
   return [c.name, ...c.aliases].some((n) => wordRe(n).test(text));
 }
 
+/** "A, B and C". */
+const and = (names: string[]) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0] ?? '');
+
 /**
  * A direct first sentence for a question about one specific currency, language or plan ("can I use yen?",
  * "is checkout available in Thai?"), or undefined when the question is general and the article says it all.
@@ -59,8 +62,8 @@ export function factAnswer(f: Facts, intent: string, text: string): string | und
     const yes = f.currencies.list.filter((c) => mentionsCurrency(text, c));
     const no = f.recognise_only.currencies.filter((c) => mentionsCurrency(text, c));
     const parts: string[] = [];
-    if (yes.length) parts.push(`Yes: ${yes.map((c) => `${c.code} (${c.name})`).join(', ')} ${yes.length === 1 ? 'is one' : 'are all'} of the ${n} account currencies.`);
-    if (no.length) parts.push(`${no.map((c) => `${c.code} (${c.name})`).join(', ')} ${no.length === 1 ? "isn't one" : "aren't"} of the ${n} account currencies Kartra supports.`);
+    if (yes.length) parts.push(`Yes: ${and(yes.map((c) => `${c.code} (${c.name})`))} ${yes.length === 1 ? 'is one of' : 'are among'} the ${n} account currencies.`);
+    if (no.length) parts.push(`${and(no.map((c) => `${c.code} (${c.name})`))} ${no.length === 1 ? "isn't one of" : "aren't among"} the ${n} account currencies Kartra supports.`);
     return parts.length ? parts.join(' ') : undefined;
   }
   if (intent === 'faq.checkout_languages') {
@@ -68,8 +71,8 @@ export function factAnswer(f: Facts, intent: string, text: string): string | und
     const yes = f.checkout_languages.languages.filter((l) => wordRe(l).test(text));
     const no = f.recognise_only.languages.filter((l) => wordRe(l).test(text));
     const parts: string[] = [];
-    if (yes.length) parts.push(`Yes: ${yes.join(', ')} ${yes.length === 1 ? 'is one' : 'are all'} of the ${n} checkout languages.`);
-    if (no.length) parts.push(`${no.join(', ')} ${no.length === 1 ? "isn't one" : "aren't"} of the ${n} checkout languages.`);
+    if (yes.length) parts.push(`Yes: ${and(yes)} ${yes.length === 1 ? 'is one of' : 'are among'} the ${n} checkout languages.`);
+    if (no.length) parts.push(`${and(no)} ${no.length === 1 ? "isn't one of" : "aren't among"} the ${n} checkout languages.`);
     return parts.length ? parts.join(' ') : undefined;
   }
   if (intent === 'faq.webinar_limits') {

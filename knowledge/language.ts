@@ -3,6 +3,11 @@ type DetectAll = (text: string) => Detected[];
 
 let detectAll: DetectAll | undefined;
 
+/** Words of English that are not words of the languages tinyld confuses it with. */
+const ENGLISH_ONLY = new Set(['i', 'the', 'and', 'of', 'to', 'my', 'you', 'your', 'with', 'this', 'that', 'then', 'have', 'has', 'what',
+  'when', 'where', 'how', 'can', 'not', 'just', 'but', 'it', 'its', 'about', 'after', 'before', 'been', 'did', 'didn', 'doesn', 'don', 'im',
+  'isn', 'wasn', 'cant', 'dont', 'doesnt', 'didnt', 'should', 'would', 'could', 'which', 'they', 'their', 'there', 'because', 'from']);
+
 /**
  * The language of a message that is clearly not English, or undefined. tinyld guesses short English
  * phrases wrong ("help me" reads as Spanish, "its paula_p" as French), so only words count (not
@@ -13,6 +18,9 @@ let detectAll: DetectAll | undefined;
 export function foreignLanguage(text: string, knownShare: number): string | undefined {
   const words = text.split(/\s+/).map((t) => t.replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '')).filter((t) => /^\p{L}+$/u.test(t));
   if (words.length < 3) return undefined;
+  // English function words no other language uses settle it ("i was importing a csv of 2000 contacts").
+  const english = words.filter((w) => ENGLISH_ONLY.has(w.toLowerCase())).length;
+  if (english >= 1 && english >= 0.2 * words.length) return undefined;
   // Loaded on first use: it is not needed for start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   detectAll ??= (require('tinyld/light') as { detectAll: DetectAll }).detectAll;
