@@ -616,14 +616,22 @@ export class FlowDialog extends Dialog<FlowOptions> {
     return this.ask(dc, this.m.say('summary_which_field'), rows.map((r) => ({ label: r.label, synonyms: [r.name.replace(/_/g, ' '), ...r.aliases] })), false);
   }
 
-  /** Nothing is opened, and the answers are kept: "actually, open it" brings the summary back. */
-  private async cancelTicket(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
-    const memory = await readMemory(this.services.memory, dc.context);
-    const draft: Draft = {
+  /** A ticket form left before it was sent, to come back to; undefined when the tree is not at a ticket. */
+  draftIfTicket(state: FlowState): Draft | undefined {
+    return this.rules.flows.get(state.flowId)?.steps[state.stepId]?.type === 'ticket' && state.intent !== 'handoff.human' ? FlowDialog.draftOf(state) : undefined;
+  }
+
+  static draftOf(state: FlowState): Draft {
+    return {
       intent: state.intent, step: state.stepId, fields: state.fields, attachments: state.attachments, runId: state.runId,
       ...(state.from ? { from: state.from } : {}), ...(state.reason ? { reason: state.reason } : {}),
     };
-    memory.draft = draft;
+  }
+
+  /** Nothing is opened, and the answers are kept: "actually, open it" brings the summary back. */
+  private async cancelTicket(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
+    const memory = await readMemory(this.services.memory, dc.context);
+    memory.draft = FlowDialog.draftOf(state);
     await dc.context.sendActivity(this.m.say('summary_cancelled'));
     return dc.endDialog();
   }

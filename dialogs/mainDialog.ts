@@ -29,6 +29,8 @@ const vals = (step: WaterfallStepContext) => step.values as RouteValues;
 /** A question rather than an answer: asked back at a field, it gets the field's help, not a refusal. */
 const QUESTION = /\?\s*$|^(what|which|how|where|when|why|who|can|could|do|does|is|are|will|should|may)\b/i;
 const LEADING_ANSWER = /^\W*(?:yes|yeah|yep|yup|yea|no|nope|nah|sure|ok|okay|please|correct|right|exactly|definitely|absolutely|not\s+really|of\s+course)\b/i;
+/** A problem said without what it is about. */
+const VAGUE = /^(?:(?:hi|hello|hey|so|um+|ok(?:ay)?|please|help|kartra)\W*)*(?:it|this|that|everything|nothing|the\s+thing|my\s+account|kartra|the\s+site)?\s*(?:does\s*n.?t|doesnt|is\s*n.?t|isnt|won.?t|wont|is\s+not|does\s+not|stopped|not)\s+(?:work\w*|load\w*|going|function\w*)(?:\s+(?:anymore|again|at\s+all|now|today|properly))*\W*(?:help\W*)?$|^(?:(?:hi|hello|hey)\W*)*(?:i\s+(?:have|got|need\s+help\s+with)\s+)?(?:a|an|some)\s+(?:problem|issue|error|question)s?(?:\s+with\s+(?:kartra|my\s+account|it))?\W*$|^(?:(?:hi|hello|hey)\W*)*(?:it.?s\s+)?(?:broken|not\s+working|error)\W*$/i;
 /** Leaving the problem at hand for another ("actually forget the domain", "that's more urgent", "different issue"). */
 const SWITCH = /\b(?:forget|never\s*mind|nvm|instead|more\s+urgent|more\s+important|different\s+(?:issue|problem|question|thing)|another\s+(?:issue|problem|question|thing)|other\s+(?:issue|problem|thing)|something\s+else|first)\b/i;
 /** A question about the question being asked ("where do I find that?", "what do you mean?"). */
@@ -138,7 +140,8 @@ export class MainDialog extends ComponentDialog {
       await step.context.sendActivity(followUp);
       return step.endDialog();
     }
-    if (r.intent === 'none') return this.miss(step, memory, this.m.say('out_of_scope'));
+    // "it doesn't work", "I have a problem": something is wrong, but not what.
+    if (r.intent === 'none') return this.miss(step, memory, this.m.say(VAGUE.test(text) ? 'vague_problem' : 'out_of_scope'));
     if (r.confidence < this.brain.rules.escalation.classifier.clarify_below) {
       const guesses = [r.intent, ...r.alternatives.map((x) => x.intent)]
         .filter((i): i is RoutableIntent => i !== 'none').slice(0, this.brain.rules.escalation.classifier.clarify_choices);
@@ -381,10 +384,16 @@ export class MainDialog extends ComponentDialog {
       // Answers given so far are not asked again if the customer comes back to it ("open it after all").
       const memory = await readMemory(this.services.memory, dc.context);
       delete memory.nextTopic;
-      if (flow && control === 'cancel') memory.slots = { ...memory.slots, ...flow.fields };
+      if (flow && control === 'cancel') {
+        memory.slots = { ...memory.slots, ...flow.fields };
+        // A ticket form stopped half-way: "I do want the ticket after all" picks it up again.
+        const draft = this.flow.draftIfTicket(flow);
+        if (draft) memory.draft = draft;
+      }
       const waiting = this.services.handoff.waitingFor(a.conversation.id);
       await dc.cancelAllDialogs();
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
+      else if (control === 'cancel' && memory.draft) await dc.context.sendActivity(this.m.say('cancelled_form'));
       else await this.answerControl(dc.context, control, true);
       return { status: DialogTurnStatus.complete };
     }
