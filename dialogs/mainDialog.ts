@@ -109,6 +109,12 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     const recognizer = this.services.recognizer;
+    // "?", "👍": no words to route. A thumbs-up after an answer is an "ok"; else the topics, never a miss.
+    if (!/[\p{L}\p{N}]/u.test(text) && !this.services.handoff.waitingFor(a.conversation.id)) {
+      if (memory.lastTopic && /👍|👌|✅|🙏|👏|🙂|😊|😀|😃|❤/u.test(text)) await this.answerControl(step.context, 'ack', false);
+      else await step.context.sendActivity(this.topicsMessage(this.m.say('help')));
+      return step.endDialog();
+    }
     const control = recognizer.control(text);
     const waiting = this.services.handoff.waitingFor(a.conversation.id);
     if (control === 'reopen' && memory.draft) return this.reopen(step, memory);
