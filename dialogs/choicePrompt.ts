@@ -15,6 +15,8 @@ export interface ChoiceSpec {
   noWhen?: string[];
   /** Misunderstood answers before giving up (the flow then offers a person). */
   maxFailures: number;
+  /** The option that leads to a ticket: "open a ticket", "yes, open it" picks it. */
+  ticket?: number;
 }
 /** `said`: what else a yes/no answer told ("no, the link says expired"), for the question that follows. */
 /** `described`: no option was named; the message described the problem and picked the option that takes descriptions. */
@@ -64,7 +66,22 @@ export function saidBesides(text: string): string | undefined {
 }
 
 /** Which option a free answer means, if one: its label or a synonym, a position ("the second one"), or a yes/no. */
-export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' | 'yesNo' | 'yesWhen' | 'noWhen'>): number | undefined {
+/** Asking for the ticket itself: "please open a ticket", "yes open it", "file it". */
+const TICKET_REQUEST = /\b(?:open|create|file|submit|raise|log|make|send|start)\b.{0,25}\bticket\b|\bticket,?\s+(?:please|pls|plz)\b|^\W*(?:(?:yes|yeah|yep|ok(?:ay)?|sure|please)[\s,!.]*)*(?:open|file|submit|send|raise)\s+(?:it|one)\b/i;
+
+/**
+ * What a message says besides asking for the ticket ("can you open a ticket for me, my funnel pages load
+ * slowly" → "my funnel pages load slowly"), or undefined when that is all it says.
+ */
+export function besidesTicketRequest(text: string): string | undefined {
+  if (!TICKET_REQUEST.test(text)) return text;
+  const rest = text.replace(/^\W*(?:(?:yes|yeah|yep|ok(?:ay)?|sure|please|hi|hello|hey|so|can|could|would|will)\b[\s,!.]*)*(?:you\s+)?(?:please\s+)?/i, '')
+    .replace(/\b(?:open|create|file|submit|raise|log|make|send|start)\b(?:\s+(?:me|us))?(?:\s+(?:a|an|the|my|one|it))?(?:\s+(?:support|helpdesk|billing))?(?:\s+ticket)?(?:\s+(?:for|about)\s+(?:me|us|this|it))?(?:\s+(?:please|pls|plz|then|now|anyway))*[\s,.:;!?-]*/i, ' ')
+    .replace(/\s+/g, ' ').trim();
+  return (rest.match(/\p{L}{2,}/gu) ?? []).length >= 3 ? rest : undefined;
+}
+
+export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' | 'yesNo' | 'yesWhen' | 'noWhen' | 'ticket'>): number | undefined {
   const t = norm(text);
   if (!t) return undefined;
   if (spec.yesNo) {
@@ -75,6 +92,7 @@ export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' |
   const names = spec.options.map((o) => [o.label, ...o.synonyms].map(norm));
   const exact = names.findIndex((list) => list.includes(t));
   if (exact >= 0) return exact;
+  if (spec.ticket !== undefined && TICKET_REQUEST.test(text)) return spec.ticket;
   for (const [re, at] of ORDINALS) {
     const m = re.exec(t);
     if (!m) continue;
@@ -84,8 +102,12 @@ export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' |
   const p = polarity(text).answer;
   if (spec.yesNo) return p === 'yes' ? 0 : p === 'no' ? 1 : undefined;
   // Options named inside a longer answer ("the one about my password please"), longest names first.
-  const named = new Set(names.flatMap((list, i) => list.filter((n) => n.length >= 3 && contains(t, n)).map(() => i)));
+  const matched = names.map((list) => list.filter((n) => n.length >= 3 && contains(t, n)).sort((a, b) => b.length - a.length)[0]);
+  const named = new Set(matched.flatMap((n, i) => (n ? [i] : [])));
   if (named.size === 1) return [...named][0];
+  // "I never made a kartra account" names "kartra" inside a longer synonym of another option: the longer one.
+  const longest = matched.reduce((best, n, i) => (n && n.length > (matched[best] ?? '').length ? i : best), 0);
+  if (named.size > 1 && matched.every((n, i) => !n || i === longest || (matched[longest] ?? '').includes(n))) return longest;
   if (named.size === 0 && (p === 'yes' || p === 'no')) {
     // A yes or no for an option whose synonyms say yes or no ("That covers it" ← "yes").
     const byAnswer = names.findIndex((list) => list.includes(p));
@@ -143,7 +165,8 @@ export class ChoiceStepPrompt extends Prompt<ChoiceResult> {
     // What else the answer said: the detail of a yes or no, or the sentence an option was named in
     // ("and I want a refund for last month" → Open a Billing ticket).
     const named = a.text && norm(a.text) !== norm(spec.options[index]?.label ?? '') && (a.text.match(/\p{L}{2,}/gu) ?? []).length >= 4;
-    const said = a.text ? (spec.yesNo ? saidBesides(a.text) : named ? a.text.trim().replace(/^(?:and|also|but|so|ok(?:ay)?|well)\b[\s,]*/i, '') : undefined) : undefined;
+    const told = a.text ? besidesTicketRequest(a.text) : undefined;
+    const said = told ? (spec.yesNo ? saidBesides(told) : named ? told.trim().replace(/^(?:and|also|but|so|ok(?:ay)?|well)\b[\s,]*/i, '') : undefined) : undefined;
     return { succeeded: true, value: { status: 'ok', index, ...(said ? { said } : {}) } };
   }
 }

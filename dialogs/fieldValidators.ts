@@ -43,6 +43,7 @@ const LEAD_WORDS = new Set([
   'it', 'its', "it's", 'is', 'was', 'my', 'our', 'the', 'a', 'an', 'i', "i'm", 'im', 'think', 'guess', 'should', 'be', 'use', 'try', 'this', 'that', 'one',
   'username', 'user', 'name', 'login', 'kartra', 'account', 'code', 'support', 'id', 'here', 'ok', 'okay', 'oh', 'sorry', 'actually', 'sure',
   'yes', 'yeah', 'yep', 'thanks', 'thank', 'you', 'please', 'of', 'for', 'and', 'as', 'in', 'on', 'under', 'with', 'called', 'mine', 'so',
+  'from', 'at', 'by', 'to', 'instead', 'then', 'just', 'still', 'not', 'no', 'me', 'again', 'now', 'there', 'what', 'same',
 ]);
 const TRIM_TOKEN = /^[\s"“”‘’'`(<[{*]+|[\s"“”‘’'`)>\]}*,;:!?.]+$/g;
 

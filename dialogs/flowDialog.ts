@@ -4,7 +4,7 @@ import { clip, SUBJECT_MAX, type AttachmentRef } from '../bot/tickets/ticket';
 import { answerText } from '../knowledge';
 import type { MessageKey } from '../rules/messages';
 import type { FieldDef, IntentId, RoutableIntent, Step } from '../rules/schema';
-import type { ChoiceOption, ChoiceResult, ChoiceSpec } from './choicePrompt';
+import { besidesTicketRequest, type ChoiceOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
 import { FieldPrompt, type FieldPromptSpec, type FieldResult } from './fieldPrompt';
 import { readMemory, type Draft } from './memory';
@@ -374,7 +374,20 @@ export class FlowDialog extends Dialog<FlowOptions> {
   }
 
   /** A choice or yes/no question (the prompt understands free answers and gives up after a few misses). */
-  private ask(dc: DialogContext, prompt: string, labels: string[] | ChoiceOption[], yesNo: boolean, phrasings: Pick<ChoiceSpec, 'yesWhen' | 'noWhen'> = {}): Promise<DialogTurnResult> {
+  /** Whether this step opens a ticket, directly or after what it says. */
+  private leadsToTicket(flowId: string, stepId: string | undefined): boolean {
+    const steps = this.rules.flows.get(flowId)?.steps;
+    for (let id = stepId, hops = 0; id && hops < 5; hops++) {
+      const step = steps?.[id];
+      if (!step) return false;
+      if (step.type === 'ticket') return true;
+      if (step.type !== 'say' && step.type !== 'answer') return false;
+      id = step.next;
+    }
+    return false;
+  }
+
+  private ask(dc: DialogContext, prompt: string, labels: string[] | ChoiceOption[], yesNo: boolean, phrasings: Pick<ChoiceSpec, 'yesWhen' | 'noWhen' | 'ticket'> = {}): Promise<DialogTurnResult> {
     const options = labels.map((l) => (typeof l === 'string' ? { label: l, synonyms: [] } : l));
     const spec: ChoiceSpec = { prompt, options, yesNo, maxFailures: this.rules.escalation.field_retries, ...phrasings };
     return dc.prompt(CHOICE_PROMPT, { validations: spec });
@@ -412,11 +425,15 @@ export class FlowDialog extends Dialog<FlowOptions> {
           const said = this.rules.flows.get(state.flowId)?.entry[state.intent] === state.stepId ? optionSaid(step.options, state.text, ['kartra', ...this.rules.kartraPhrases]) : undefined;
           if (said) { state.stepId = said.next; continue; }
           state.pending = { kind: 'choice' };
-          return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms, describes: o.describes })), false);
+          const ticket = step.options.findIndex((o) => this.leadsToTicket(state.flowId, o.next));
+          return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms, describes: o.describes })), false,
+            ticket >= 0 ? { ticket } : {});
         }
         case 'confirm':
           state.pending = { kind: 'confirm' };
-          return this.ask(dc, step.prompt, [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true, { yesWhen: step.yes_when, noWhen: step.no_when });
+          const ticket = [step.yes, step.no].findIndex((next) => this.leadsToTicket(state.flowId, next));
+          return this.ask(dc, step.prompt, [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true,
+            { yesWhen: step.yes_when, noWhen: step.no_when, ...(ticket >= 0 ? { ticket } : {}) });
         case 'ticket': {
           const open = step.reuse_open ? await this.services.tickets.openFor(dc.context.activity.conversation.id) : undefined;
           if (open) {
@@ -498,7 +515,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
 
   /** The message that raised the problem, when it says more than the topic ("I was charged twice this month"). */
   private problemStatement(state: FlowState): string | undefined {
-    const text = (state.problem ?? state.text).trim();
+    // "Can you open a ticket for me, my funnel pages load slowly": the problem is the rest.
+    const text = besidesTicketRequest((state.problem ?? state.text).trim())?.trim() ?? '';
+    const asked = text !== (state.problem ?? state.text).trim();
     const recognizer = this.services.recognizer;
     if ((text.match(/\p{L}{2,}/gu) ?? []).length < 5 || recognizer.control(text) || recognizer.pattern(text) === 'handoff.human') return undefined;
     // "How do I contact support?" asks something; it doesn't say what is wrong.
@@ -507,6 +526,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     // It must name a problem the bot knows of (anger at "your support" alone is not a description), and,
     // in a topic's own tree, that topic's: "hide my username" is no description of a domain problem.
     const about = recognizer.classify(text).intent;
+    if (asked && state.intent === 'support.contact') return text;
     if (about === 'none' || about === 'support.contact' || about === 'handoff.human') return undefined;
     return state.intent === 'handoff.human' || this.rules.intents[about].tree === state.flowId ? text : undefined;
   }

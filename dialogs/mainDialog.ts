@@ -458,8 +458,10 @@ export class MainDialog extends ComponentDialog {
    */
   private async switchTopic(dc: DialogContext, text: string, byPattern = false): Promise<DialogTurnResult | undefined> {
     const flow = FlowDialog.state(dc);
-    // Without a word of leaving, only a statement: a question about another topic is answered and the form goes on.
-    if (!flow || flow.intent === 'handoff.human' || (byPattern ? QUESTION.test(text) : !SWITCH.test(text)) || (text.match(/\p{L}{2,}/gu) ?? []).length < 5) return undefined;
+    // Only a statement: a question about another topic is answered and the form goes on ("can I email
+    // you instead?"); a link or an address is a value, not a problem.
+    const words = text.replace(/\b(?:https?:\/\/|www\.)\S+|\S+@\S+/gi, ' ').match(/\p{L}{2,}/gu) ?? [];
+    if (!flow || flow.intent === 'handoff.human' || QUESTION.test(text) || (!byPattern && !SWITCH.test(text)) || words.length < 5) return undefined;
     const field = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options).def : undefined;
     if (field && field.type !== 'text' && checkField(field, { text }, this.m).ok) return undefined;
     // The part that names the other problem: "forget the domain" names this one.

@@ -30,7 +30,11 @@ export function loadAnswers(file: string, placeholders: Record<string, string>):
   return out;
 }
 
-/** The first direct answer for this intent whose pattern the message matches. */
+/**
+ * The direct answers for this intent whose patterns the message matches, most specific (first listed)
+ * first; two at most ("can I change my username, and can it contain kartra?").
+ */
 export function directAnswer(answers: DirectAnswers, intent: string, text: string): string | undefined {
-  return answers.get(intent)?.find((a) => a.when.test(text))?.say;
+  const said = (answers.get(intent) ?? []).filter((a) => a.when.test(text)).slice(0, 2).map((a) => a.say);
+  return said.length ? said.join('\n\n') : undefined;
 }
