@@ -409,6 +409,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
           const memory = await readMemory(this.services.memory, dc.context);
           memory.lastTopic = state.intent;
           memory.lastArticle = step.article;
+          memory.lastAsked = state.text.slice(0, 500);
           if (!step.next) return dc.endDialog();
           state.stepId = step.next;
           continue;

@@ -305,6 +305,9 @@ export class MainDialog extends ComponentDialog {
     // The topic's own direct answers are specific ("they don't answer my emails" after the seller answer).
     const answer = answerText(this.brain.knowledge, articleId, topic, text);
     if (answer?.direct) return answer.text;
+    // "ok and presenters?" after "…on Professional?": the facts, read with the question they follow.
+    const withBefore = cue && memory.lastAsked ? answerText(this.brain.knowledge, articleId, topic, `${memory.lastAsked} ${text}`) : undefined;
+    if (withBefore?.direct && intent === 'none') return withBefore.text;
     if (!cue || (elsewhere && rules.intents[intent as RoutableIntent]?.tree !== rules.intents[topic]?.tree)) return undefined;
     // "What subject line again?": a detail of the answer just given, said again.
     const article = this.brain.knowledge.articles.get(articleId);

@@ -24,6 +24,8 @@ export const MemorySchema = z.object({
   lastTopic: z.string().optional(),
   /** The article given last, which follow-ups are answered from. */
   lastArticle: z.string().max(100).optional(),
+  /** The message that article answered: a follow-up reads with it ("and presenters?" after "…on Professional"). */
+  lastAsked: z.string().max(500).optional(),
   misses: z.number().int().nonnegative().default(0),
   draft: DraftSchema.optional(),
   profileEmail: z.string().optional(),
