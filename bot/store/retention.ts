@@ -1,0 +1,23 @@
+import type { Db } from './schema';
+
+/**
+ * Deletes what customers sent once their widget conversation has been idle since `cutoff`: the
+ * conversation, its history and uploaded files, its transcript and bot state. Tickets stay (they are the
+ * help desk's record and carry their own copy of the transcript). One conversation per transaction, so a
+ * long sweep never holds the database.
+ */
+export async function deleteIdleConversations(db: Db, cutoff: string, batch = 500): Promise<{ conversations: number; files: number }> {
+  const ids = (await db.selectFrom('dl_conversations').select('id').where('last_active_at', '<', cutoff).limit(batch).execute()).map((r) => r.id);
+  let files = 0;
+  for (const id of ids) {
+    files += await db.transaction().execute(async (tx) => {
+      const removed = await tx.deleteFrom('files').where('conversation_id', '=', id).executeTakeFirst();
+      await tx.deleteFrom('dl_activities').where('conversation_id', '=', id).execute();
+      await tx.deleteFrom('transcript_entries').where('conversation_id', '=', id).execute();
+      await tx.deleteFrom('bot_state').where('key', '=', `directline/conversations/${id}/`).execute();
+      await tx.deleteFrom('dl_conversations').where('id', '=', id).execute();
+      return Number(removed.numDeletedRows);
+    });
+  }
+  return { conversations: ids.length, files };
+}

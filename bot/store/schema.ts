@@ -1,0 +1,60 @@
+import type { Generated, Kysely } from 'kysely';
+
+/**
+ * The tables, as Kysely sees them. Types are the portable subset both engines share: text, integers
+ * (BIGINT on PostgreSQL, read back as numbers), and bytes (BLOB / BYTEA). JSON is kept as text and parsed
+ * with a zod schema where it is read.
+ */
+export interface BotStateTable { key: string; data: string; etag: number; updated_at: string }
+
+export interface TicketsTable {
+  id: string; reference: string; idempotency_key: string; department: string; subject: string; status: string;
+  intent: string; channel: string; conversation_id: string; user_id: string; note: string | null; fields: string;
+  attachments: string; transcript: string; created_at: string; updated_at: string;
+}
+
+export interface TranscriptEntriesTable {
+  seq: Generated<number>; conversation_id: string; role: string; text: string; attachments: string; at: string;
+}
+
+export interface SettingsTable { key: string; value: string }
+
+export interface FilesTable {
+  id: string; conversation_id: string; name: string; content_type: string; size: number; data: Buffer; created_at: string;
+}
+
+export interface DlConversationsTable {
+  id: string; user_id: string; created_at: string; last_active_at: string; stored_bytes: Generated<number>; last_seq: Generated<number>;
+}
+
+export interface DlActivitiesTable { conversation_id: string; seq: number; activity: string; pending: number }
+
+export interface HandoffsTable {
+  id: string; conversation_id: string; channel: string; reference: string; intent: string; reason: string; fields: string;
+  ticket_reference: string | null; status: string; agent: string | null; created_at: string; claimed_at: string | null; ended_at: string | null;
+}
+
+export interface AgentSessionsTable { id: string; agent: string; expires_at: number }
+
+/** One row per open console stream, refreshed by its instance; rows not refreshed in time count as gone. */
+export interface AgentPresenceTable { stream_id: string; agent: string; instance_id: string; seen_at: number }
+
+/** Turns finished on activities that arrived over HTTP (Teams, the Emulator): a redelivery is not run twice. */
+export interface TurnMarksTable { conversation_id: string; activity_id: string; at: string }
+
+export interface Tables {
+  bot_state: BotStateTable;
+  tickets: TicketsTable;
+  transcript_entries: TranscriptEntriesTable;
+  settings: SettingsTable;
+  files: FilesTable;
+  dl_conversations: DlConversationsTable;
+  dl_activities: DlActivitiesTable;
+  handoffs: HandoffsTable;
+  agent_sessions: AgentSessionsTable;
+  agent_presence: AgentPresenceTable;
+  turn_marks: TurnMarksTable;
+}
+
+export type Db = Kysely<Tables>;
+export type Dialect = 'sqlite' | 'postgres';
