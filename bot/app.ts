@@ -7,13 +7,12 @@ import type { Memory } from '../dialogs/memory';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { TriageServices } from '../dialogs/services';
 import { loadBrain, type Brain } from '../rules';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import type { Logger } from './logger';
-import { openDatabase, type Db } from './storage/database';
-import { FileStore } from './storage/files';
+import { adoptDatabase, type Db } from './storage/database';
+import { openStore, type Store } from './store';
 import { SqliteStorage } from './storage/sqliteStorage';
 import { TranscriptRecorder, TranscriptStore } from './storage/transcripts';
-import { SqliteTicketStore } from './tickets/sqliteTicketStore';
 import { TriageBot } from './triageBot';
 import { ChannelAdapter } from './channelAdapter';
 import { TypingIndicator } from './typingIndicator';
@@ -22,7 +21,8 @@ import { LOCAL_SERVICE_URL } from './directline/adapter';
 import { AgentSessions } from './agent/sessions';
 import { SignInThrottle, type SignInLimits } from './agent/signInThrottle';
 import { DeviceCookies } from './agent/deviceCookies';
-import { secretSetting } from './storage/settings';
+import { secretSetting } from './store/settings';
+import crypto from 'node:crypto';
 import { HandoffGate } from './handoff/gate';
 import { TeamsRetry, type RetryOptions } from './teams/retry';
 import { TeamsShaping } from './teams/shaping';
@@ -36,6 +36,9 @@ import { Retention } from './storage/retention';
 export interface App {
   config: Config;
   brain: Brain;
+  /** Every piece of persisted data, behind one port (bot/store). */
+  store: Store;
+  /** The store's SQLite connection, for the parts not yet moved behind the port. */
   db: Db;
   adapter: ChannelAdapter;
   bot: TriageBot;
@@ -86,12 +89,16 @@ export interface AppOptions {
   signInLimits?: SignInLimits;
 }
 
-export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): App {
-  const db = openDatabase(config.dataDir);
+export async function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): Promise<App> {
+  if (config.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: the server does not run on PostgreSQL yet (its conversation, hand-off and session stores are still SQLite-only); `npm run migrate` does');
+  }
+  const store = await openStore({ dataDir: config.dataDir }, { instanceId: crypto.randomUUID(), ...(options.now ? { now: options.now } : {}) });
+  const db = adoptDatabase(store.connection.sqlite as Db);
   const storage = new SqliteStorage(db);
   const conversationState = new ConversationState(storage);
   const transcripts = new TranscriptStore(db);
-  const tickets = new SqliteTicketStore(db);
+  const tickets = store.tickets;
 
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.MicrosoftAppId ?? '',
@@ -111,7 +118,7 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     recognizer: brain.router,
     tickets,
     transcripts,
-    files: new FileStore(db),
+    files: store.files,
     handoff,
     memory: conversationState.createProperty<Memory>('memory'),
   };
@@ -132,7 +139,7 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
   adapter.onTurnError = turnErrorHandler(log);
 
   const directLine = config.DIRECT_LINE_SECRET ? undefined : new DirectLineChannel({
-    db, log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
+    db, signingKey: await secretSetting(store.connection.db, 'directline_signing_key'), log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
     bot: { id: config.MicrosoftAppId ?? 'kartra-support-bot', name: 'Kartra Support' }, ...(options.now ? { now: options.now } : {}),
     streamLimits: { total: config.STREAMS_MAX, perAddress: config.STREAMS_PER_ADDRESS },
   });
@@ -144,7 +151,8 @@ export function createApp(config: Config, log: Logger, brain: Brain = loadBrain(
     relay.close();
     directLine?.close();
     await directLine?.idle();
-    db.close();
+    await store.close();
   };
-  return { config, brain, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(secretSetting(db, 'agent_device_key')), address: new PublicAddress(config.PUBLIC_URL), retention, close };
+  const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
+  return { config, brain, store, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, close };
 }

@@ -18,9 +18,9 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   let app;
   try {
-    app = createApp(config, log);
+    app = await createApp(config, log);
   } catch (err) {
-    if (err instanceof RulesError) { console.error(err.message); process.exit(1); }
+    if (err instanceof RulesError || err instanceof ConfigError) { console.error(err.message); process.exit(1); }
     throw err;
   }
   // From here on, what libraries print goes through the log (start-up errors above are for the operator's eyes).

@@ -669,7 +669,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       idempotencyKey: crypto.createHash('sha256').update(`${a.conversation.id}:${state.runId}:${state.stepId}`).digest('base64url'),
       department: this.department(state, step), subject: this.subject(state, step), intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
-      ...(note ? { note } : {}), fields: state.fields, attachments: state.attachments.map((att) => this.withFileId(att)),
+      ...(note ? { note } : {}), fields: state.fields, attachments: await Promise.all(state.attachments.map((att) => this.withFileId(att))),
       transcript: this.services.transcripts.list(a.conversation.id),
     });
     state.ticket = ticket.reference;
@@ -684,8 +684,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
   }
 
   /** A screenshot uploaded to this bot is kept with the ticket by id, not only as a link that may expire. */
-  private withFileId(att: AttachmentRef): AttachmentRef {
-    const fileId = att.fileId ?? this.services.files.idFromUrl(att.url);
+  private async withFileId(att: AttachmentRef): Promise<AttachmentRef> {
+    const fileId = att.fileId ?? await this.services.files.idFromUrl(att.url);
     return fileId ? { ...att, fileId } : att;
   }
 

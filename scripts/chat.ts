@@ -43,7 +43,7 @@ class ConsoleAdapter extends BotAdapter {
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const app = createApp(config, log);
+  const app = await createApp(config, log);
   const adapter = new ConsoleAdapter();
   adapter.use(...app.middleware);
   adapter.onTurnError = turnErrorHandler(log);

@@ -17,8 +17,24 @@ export function sharedBrain(): Brain {
   return brain;
 }
 
-export function testApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}, log: Logger = createLogger('silent')): App {
+export function startApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}, log: Logger = createLogger('silent')): Promise<App> {
   return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), log, sharedBrain(), options);
+}
+
+/**
+ * The app of a describe block. Creating it is async (it opens and migrates the store), so it is created in
+ * the block's beforeAll; what this returns stands for it in the block's tests and later hooks.
+ */
+export function testApp(...args: Parameters<typeof startApp>): App {
+  let app: App | undefined;
+  beforeAll(async () => { app = await startApp(...args); });
+  return new Proxy({} as App, {
+    get(_target, key) {
+      if (!app) throw new Error(`the test app is used before its beforeAll ran (reading ${String(key)})`);
+      const value: unknown = Reflect.get(app, key, app);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(app) : value;
+    },
+  });
 }
 
 /** A logger at `level` whose JSON lines are kept in memory, as `npm start` would print them. */

@@ -1,9 +1,10 @@
 import type { Storage } from 'botbuilder';
 import { openDatabase } from '../bot/storage/database';
 import { SqliteStorage } from '../bot/storage/sqliteStorage';
-import { SqliteTicketStore } from '../bot/tickets/sqliteTicketStore';
+import { SqlTicketStore } from '../bot/store/tickets';
 import type { NewTicket, TicketStore } from '../bot/tickets/ticket';
 import { tempDir } from './helpers';
+import { ENGINES, freshStore } from './store/engines';
 
 /** The contract every Storage back-end must meet (SQLite today; PostgreSQL runs the same suite). */
 function storageContract(name: string, make: () => Storage) {
@@ -39,7 +40,7 @@ function storageContract(name: string, make: () => Storage) {
 
 storageContract('SQLite', () => new SqliteStorage(openDatabase(tempDir())));
 
-function ticketContract(name: string, make: () => TicketStore) {
+function ticketContract(name: string, make: () => Promise<TicketStore>) {
   const input: NewTicket = {
     idempotencyKey: 'conv-1:run-1:ticket', department: 'Support', subject: 'IP Blocked', intent: 'ip_block', channel: 'test',
     conversationId: 'conv-1', userId: 'u1', fields: { ip_address: '203.0.113.1' }, attachments: [],
@@ -47,7 +48,7 @@ function ticketContract(name: string, make: () => TicketStore) {
   };
   describe(`${name} TicketStore contract`, () => {
     it('opens a ticket with a readable reference, and the same idempotency key never opens a second one', async () => {
-      const store = make();
+      const store = await make();
       const a = await store.create(input);
       expect(a.reference).toMatch(/^KT-[A-HJ-NP-Z2-9]{6}$/);
       expect(a.status).toBe('open');
@@ -58,7 +59,7 @@ function ticketContract(name: string, make: () => TicketStore) {
     });
 
     it("finds the conversation's open ticket, updates status and transcript, and refuses a bad transcript", async () => {
-      const store = make();
+      const store = await make();
       const a = await store.create(input);
       expect((await store.openFor('conv-1'))?.reference).toBe(a.reference);
       const longer = [...input.transcript, { role: 'agent' as const, text: 'Unblocked it.', attachments: [], at: new Date().toISOString() }];
@@ -68,9 +69,9 @@ function ticketContract(name: string, make: () => TicketStore) {
     });
 
     it('refuses an invalid ticket payload', async () => {
-      await expect(make().create({ ...input, department: '' })).rejects.toThrow();
+      await expect((await make()).create({ ...input, department: '' })).rejects.toThrow();
     });
   });
 }
 
-ticketContract('SQLite', () => new SqliteTicketStore(openDatabase(tempDir())));
+for (const engine of ENGINES) ticketContract(engine, async () => new SqlTicketStore((await freshStore(engine)).db));

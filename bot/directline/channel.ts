@@ -10,6 +10,8 @@ import { DirectLineTokens } from './tokens';
 
 export interface DirectLineChannelOptions {
   db: Db;
+  /** Signs the widget's tokens; one value in the database for every instance. */
+  signingKey: Buffer;
   log: Logger;
   bot: ChannelAccount;
   run: (context: TurnContext) => Promise<void>;
@@ -59,7 +61,7 @@ export class DirectLineChannel {
   constructor(opts: DirectLineChannelOptions) {
     this.store = new DirectLineConversationStore(opts.db, opts.now);
     this.streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
-    this.tokens = new DirectLineTokens(opts.db, opts.now);
+    this.tokens = new DirectLineTokens(opts.signingKey, opts.now);
     this.log = opts.log;
     this.run = opts.run;
     this.adapter = new LocalDirectLineAdapter(opts.bot, (a) => this.deliver(a));

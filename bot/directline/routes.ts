@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { Messages, Notice } from '../../rules/messages';
-import { FILE_PATH_PREFIX, type FileStore } from '../storage/files';
+import { FILE_PATH_PREFIX, type FileStore } from '../store/files';
 import type { OriginPolicy } from '../web/origins';
 import type { PublicAddress } from '../web/publicAddress';
 import { answerAfterBody, readBody } from '../web/body';
@@ -184,7 +184,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       await answerAfterBody(req, res, () => fail(res, status, code, reason));
     };
     if (channel.isFull(conversation)) { await refuse(413, { key: 'conversation_full' }, 'ConversationFull'); return; }
-    const room = o.uploads.check(conversation.id, 0, 0);
+    const room = await o.uploads.check(conversation.id, 0, 0);
     if (!room.ok) { await refuse(room.status, room.reason, 'QuotaExceeded'); return; }
     const address = req.socket.remoteAddress ?? 'unknown';
     const slot = o.uploads.begin(conversation.id, address);
@@ -207,21 +207,24 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       if (!check.ok) { await refuse(415, check.reason); return; }
       accepted.push({ name: file.name, data: file.data, type: check.type });
     }
-    const quota = o.uploads.check(conversation.id, accepted.length, accepted.reduce((n, f) => n + f.data.length, 0));
-    if (!quota.ok) { await refuse(quota.status, quota.reason, 'QuotaExceeded'); return; }
-    o.uploads.stored(address, accepted.reduce((n, f) => n + f.data.length, 0));
     const base = o.address.base;
-    const attachments = accepted.map((f) => {
-      const stored = files.save({ conversationId: conversation.id, name: f.name, contentType: f.type, data: f.data });
-      return { contentType: f.type, contentUrl: `${base}${FILE_PATH_PREFIX}${stored.id}`, name: f.name };
+    const saved = await o.uploads.exclusive(async () => {
+      const quota = await o.uploads.check(conversation.id, accepted.length, accepted.reduce((n, f) => n + f.data.length, 0));
+      if (!quota.ok) return quota;
+      o.uploads.stored(address, accepted.reduce((n, f) => n + f.data.length, 0));
+      const stored = [];
+      for (const f of accepted) stored.push(await files.save({ conversationId: conversation.id, name: f.name, contentType: f.type, data: f.data }));
+      return stored;
     });
+    if (!Array.isArray(saved)) { await refuse(saved.status, saved.reason, 'QuotaExceeded'); return; }
+    const attachments = saved.map((f) => ({ contentType: f.contentType, contentUrl: `${base}${FILE_PATH_PREFIX}${f.id}`, name: f.name }));
     res.send(200, { id: channel.post(conversation, { ...pick(body.data), type: 'message', attachments }).id });
   });
 
   // Files are fetched by <img> tags, which cannot send a token: the unguessable id is the capability,
   // as with the Direct Line service. Served so that a file can never run as a page of this origin.
   server.get(`${FILE_PATH_PREFIX}:fileId`, async (req, res) => {
-    const file = files.get(String(req.params.fileId ?? ''));
+    const file = await files.get(String(req.params.fileId ?? ''));
     if (!file) { fail(res, 404, 'NotFound', 'No such file.'); return; }
     res.writeHead(200, {
       'Content-Type': file.contentType,

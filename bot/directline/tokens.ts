@@ -1,7 +1,5 @@
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import type { Db } from '../storage/database';
-import { secretSetting } from '../storage/settings';
 
 const ISSUER = 'kartra-triage-bot/directline';
 const ClaimsSchema = z.object({ conv: z.string().min(1), user: z.string().min(1), iat: z.number(), exp: z.number() });
@@ -17,11 +15,10 @@ export type TokenCheck =
  */
 export class DirectLineTokens {
   readonly ttlSeconds: number;
-  private readonly key: Buffer;
 
-  constructor(db: Db, private readonly now: () => number = Date.now, ttlSeconds = 30 * 60) {
+  /** `key`: the `directline_signing_key` setting (bot/store/settings), shared by every instance. */
+  constructor(private readonly key: Buffer, private readonly now: () => number = Date.now, ttlSeconds = 30 * 60) {
     this.ttlSeconds = ttlSeconds;
-    this.key = secretSetting(db, 'directline_signing_key');
   }
 
   issue(conversationId: string, userId: string): string {

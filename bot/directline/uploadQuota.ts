@@ -1,5 +1,5 @@
 import type { Notice } from '../../rules/messages';
-import type { FileStore } from '../storage/files';
+import type { FileStore } from '../store/files';
 
 export interface UploadLimits {
   /** Files, and bytes, one conversation may store. */
@@ -30,6 +30,8 @@ export class UploadQuota {
   private readonly inFlight = new Set<string>();
   private readonly byAddress = new Map<string, number>();
   private readonly hourly = new Map<string, { bytes: number; resetAt: number }>();
+
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly files: FileStore, readonly limits: UploadLimits, private readonly now: () => number = Date.now) {}
 
@@ -68,13 +70,23 @@ export class UploadQuota {
     }
   }
 
+  /**
+   * Runs a check and the saves it allows one upload at a time in this process, so two uploads at once
+   * cannot both pass the same check. (Across instances the totals may overshoot by what is in flight.)
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
   /** Whether `count` more files of `bytes` in all (0 and 0: any more at all) may be stored for this conversation. */
-  check(conversationId: string, count: number, bytes: number): QuotaCheck {
-    const mine = this.files.usage(conversationId);
+  async check(conversationId: string, count: number, bytes: number): Promise<QuotaCheck> {
+    const mine = await this.files.usage(conversationId);
     const l = this.limits;
     if (mine.files + Math.max(count, 1) > l.conversationFiles) return { ok: false, status: 413, reason: { key: 'upload_chat_files', vars: { files: mine.files, max: l.conversationFiles } } };
     if (mine.bytes + bytes > l.conversationBytes) return { ok: false, status: 413, reason: { key: 'upload_chat_bytes', vars: { limit: mb(l.conversationBytes), used: mb(mine.bytes) } } };
-    const all = this.files.usage();
+    const all = await this.files.usage();
     if (all.files + Math.max(count, 1) > l.totalFiles || all.bytes + bytes > l.totalBytes) return { ok: false, status: 429, reason: { key: 'upload_unavailable' } };
     return { ok: true };
   }

@@ -45,7 +45,11 @@ const MIGRATIONS: string[] = [
 /** Opens (creating if needed) the embedded database in dataDir and brings its schema up to date. */
 export function openDatabase(dataDir: string): Db {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'triage.sqlite'));
+  return adoptDatabase(new Database(path.join(dataDir, 'triage.sqlite')));
+}
+
+/** Sets the connection up for the stores not yet behind bot/store (the store's migrations made the tables). */
+export function adoptDatabase(db: Db): Db {
   // WAL lets the `tickets` command read while the bot writes; busy_timeout rides out a writer's lock.
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');

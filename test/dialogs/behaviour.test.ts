@@ -3,7 +3,7 @@
 import type { Recognizer } from '../../dialogs/recognizer';
 import type { IntentRoute } from '../../rules/router';
 import type { RoutableIntent } from '../../rules/schema';
-import { Conversation, sharedBrain, tempDir, testApp } from '../helpers';
+import { startApp, Conversation, sharedBrain, tempDir, testApp } from '../helpers';
 
 /** A recognizer that answers from a table: text → route; anything else is out of scope. */
 function stub(routes: Record<string, Partial<IntentRoute>>): Recognizer {
@@ -72,13 +72,13 @@ describe('state and bad input', () => {
 
   it('resumes at the same question after the server restarts (state in SQLite)', async () => {
     const dir = tempDir();
-    const first = testApp(dir);
+    const first = await startApp(dir);
     const c1 = new Conversation(first, { conversationId: 'restart-1' });
     await c1.say('my ip is blocked');
     expect(await c1.say('jane_doe')).toMatch(/IP address that is blocked/);
     await first.close();
 
-    const second = testApp(dir);
+    const second = await startApp(dir);
     const c2 = new Conversation(second, { conversationId: 'restart-1' });
     expect(await c2.say('192.0.2.44')).toMatch(/What kind of place/);
     await second.close();

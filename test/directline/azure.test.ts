@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type restify from 'restify';
 import type { App } from '../../bot/app';
-import { listen, tempDir, testApp } from '../helpers';
+import { startApp, listen, tempDir } from '../helpers';
 
 const SECRET = 'dl-secret-that-must-never-reach-a-browser';
 
@@ -33,7 +33,7 @@ describe('production mode: the widget talks to Azure Direct Line', () => {
   beforeAll(async () => {
     await new Promise<void>((resolve) => azure.server.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(azure.server.address() as AddressInfo).port}/v3/directline`;
-    app = testApp(tempDir(), { DIRECT_LINE_SECRET: SECRET, DIRECT_LINE_ENDPOINT: endpoint });
+    app = await startApp(tempDir(), { DIRECT_LINE_SECRET: SECRET, DIRECT_LINE_ENDPOINT: endpoint });
     ({ server, url } = await listen(app));
   });
   afterAll(async () => { server.close(); azure.server.close(); await app.close(); });

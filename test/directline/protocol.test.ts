@@ -2,7 +2,7 @@ import type restify from 'restify';
 import WebSocket from 'ws';
 import type { App } from '../../bot/app';
 import { TOKEN_BURST } from '../../bot/web/widgetRoutes';
-import { listen, tempDir, testApp } from '../helpers';
+import { startApp, listen, tempDir, testApp } from '../helpers';
 import { DirectLineSession, type ActivitySet, type TokenResponse } from './session';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('a tiny fake png body')]);
@@ -293,7 +293,7 @@ describe('local Direct Line 3.0 endpoint', () => {
 
 describe('the token endpoint under a flood', () => {
   it('answers 429 with a reason once one address has taken its burst', async () => {
-    const app = testApp();
+    const app = await startApp();
     const { server, url } = await listen(app);
     try {
       const statuses = await Promise.all(Array.from({ length: TOKEN_BURST + 10 }, () => DirectLineSession.token(url).then(async (r) => ({ status: r.status, body: await r.text() }))));
@@ -311,7 +311,7 @@ describe('the token endpoint under a flood', () => {
 describe('local Direct Line across a restart', () => {
   it('keeps tokens, history and dialog state, and replays a turn the process never finished', async () => {
     const dir = tempDir();
-    const first = testApp(dir);
+    const first = await startApp(dir);
     const one = await listen(first);
     const s = await DirectLineSession.start(one.url);
     await s.post({ type: 'message', text: 'my IP is blocked' });
@@ -320,7 +320,7 @@ describe('local Direct Line across a restart', () => {
     one.server.close();
     await first.close();
 
-    const second = testApp(dir);
+    const second = await startApp(dir);
     const two = await listen(second);
     const again = new DirectLineSession(two.url, s.token, s.conversationId, s.userId);
     expect(await again.since()).toEqual(before);
@@ -337,7 +337,7 @@ describe('local Direct Line across a restart', () => {
     two.server.close();
     await second.close();
 
-    const third = testApp(dir);
+    const third = await startApp(dir);
     expect(third.directLine!.resumePending()).toBe(1);
     await third.directLine!.idle();
     const after = third.directLine!.store.since(s.conversationId, Number(upTo));

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import type restify from 'restify';
 import type { App } from '../../bot/app';
-import { capturingLogger, listen, tempDir, testApp } from '../helpers';
+import { startApp, capturingLogger, listen, tempDir } from '../helpers';
 
 const APP_ID = '00000000-0000-0000-0000-000000000001';
 const ISSUER = 'https://api.botframework.com';
@@ -48,7 +48,7 @@ describe('/api/messages with app credentials', () => {
 
   async function serve(metadataUrl: string) {
     const captured = capturingLogger('info');
-    const app: App = testApp(tempDir(), { HOST: '127.0.0.1', MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'not-a-real-secret' }, { authentication: authAt(metadataUrl) }, captured.log);
+    const app: App = await startApp(tempDir(), { HOST: '127.0.0.1', MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'not-a-real-secret' }, { authentication: authAt(metadataUrl) }, captured.log);
     const { server, url } = await listen(app, captured.log);
     const post = (body: unknown, authorization?: string) => fetch(`${url}/api/messages`, {
       method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body),

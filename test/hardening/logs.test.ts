@@ -1,11 +1,11 @@
 // Nothing a customer typed reaches the log at info, warn or error: not through a failed turn (botbuilder
 // attaches the dialog state, answers and all, to errors thrown in a dialog), not through error messages.
-import { capturingLogger, tempDir, testApp } from '../helpers';
+import { startApp, capturingLogger, tempDir } from '../helpers';
 
 describe('logs', () => {
   it('a turn that fails logs the kind of error and where, not the customer text or fields', async () => {
     const { log, lines } = capturingLogger('info');
-    const app = testApp(tempDir(), {}, {}, log);
+    const app = await startApp(tempDir(), {}, {}, log);
     const channel = app.directLine!;
     // A store failure whose message quotes what it was given, as database drivers' messages do.
     app.services.tickets.create = async (t) => { throw new Error(`constraint failed for ${JSON.stringify(t.fields)}`); };

@@ -189,12 +189,15 @@ describe('an embedded database from before the store port', () => {
     // Written by the previous synchronous stores, as a deployment upgrading in place has it.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { openDatabase } = require('../../bot/storage/database') as typeof import('../../bot/storage/database');
-    const { SqliteTicketStore } = require('../../bot/tickets/sqliteTicketStore') as typeof import('../../bot/tickets/sqliteTicketStore');
     const { DirectLineConversationStore: ConversationStore } = require('../../bot/directline/conversationStore') as typeof import('../../bot/directline/conversationStore');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const { dataDir } = await freshLocation('sqlite');
     const old = openDatabase(dataDir);
-    const ticket = await new SqliteTicketStore(old).create(newTicket('old-1'));
+    const at = '2026-01-02T03:04:05.000Z';
+    old.prepare(`INSERT INTO tickets (id, reference, idempotency_key, department, subject, status, intent, channel, conversation_id, user_id, note,
+      fields, attachments, transcript, created_at, updated_at) VALUES ('t-old', 'KT-OLD234', 'old-1', 'Support', 'Login problem', 'open', 'login.cant_login',
+      'directline', 'c1', 'u1', NULL, '{"account_email":"jo@example.com"}', '[]', '[]', ?, ?)`).run(at, at);
+    const ticket = { reference: 'KT-OLD234' };
     const conversations = new ConversationStore(old);
     conversations.create('old-dl', 'u1');
     conversations.append('old-dl', { type: 'message', text: 'one' });
