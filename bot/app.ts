@@ -11,8 +11,7 @@ import { ConfigError, type Config } from './config';
 import type { Logger } from './logger';
 import { adoptDatabase, type Db } from './storage/database';
 import { openStore, type Store } from './store';
-import { SqliteStorage } from './storage/sqliteStorage';
-import { TranscriptRecorder, TranscriptStore } from './storage/transcripts';
+import { TranscriptRecorder } from './storage/transcriptRecorder';
 import { TriageBot } from './triageBot';
 import { ChannelAdapter } from './channelAdapter';
 import { TypingIndicator } from './typingIndicator';
@@ -31,7 +30,7 @@ import { HandoffQueue } from './handoff/queue';
 import { AgentRelay } from './handoff/relay';
 import { HandoffService } from './handoff/service';
 import { PublicAddress } from './web/publicAddress';
-import { Retention } from './storage/retention';
+import { Retention } from './store/retentionSweep';
 
 export interface App {
   config: Config;
@@ -59,6 +58,8 @@ export interface App {
   address: PublicAddress;
   /** Deletes idle widget conversations and their files; started by the server, not by tools. */
   retention: Retention;
+  /** Turns running on /api/messages (they may outlive their request): closing waits for them. */
+  running: Set<Promise<unknown>>;
   /** Waits for running turns, closes live streams and the database. */
   close(): Promise<void>;
 }
@@ -95,9 +96,9 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   }
   const store = await openStore({ dataDir: config.dataDir }, { instanceId: crypto.randomUUID(), ...(options.now ? { now: options.now } : {}) });
   const db = adoptDatabase(store.connection.sqlite as Db);
-  const storage = new SqliteStorage(db);
+  const storage = store.state;
   const conversationState = new ConversationState(storage);
-  const transcripts = new TranscriptStore(db);
+  const transcripts = store.transcripts;
   const tickets = store.tickets;
 
   const auth = new ConfigurationBotFrameworkAuthentication({
@@ -139,20 +140,22 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   adapter.onTurnError = turnErrorHandler(log);
 
   const directLine = config.DIRECT_LINE_SECRET ? undefined : new DirectLineChannel({
-    db, signingKey: await secretSetting(store.connection.db, 'directline_signing_key'), log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
+    store, signingKey: await secretSetting(store.connection.db, 'directline_signing_key'), log, middleware, onTurnError: adapter.onTurnError, run: (context) => bot.run(context),
     bot: { id: config.MicrosoftAppId ?? 'kartra-support-bot', name: 'Kartra Support' }, ...(options.now ? { now: options.now } : {}),
     streamLimits: { total: config.STREAMS_MAX, perAddress: config.STREAMS_PER_ADDRESS },
   });
   if (directLine) proactive.register(LOCAL_SERVICE_URL, directLine.adapter);
 
-  const retention = new Retention(db, config.RETENTION_DAYS, log, options.now);
+  const retention = new Retention(store.connection.db, config.RETENTION_DAYS, log, options.now);
+  const running = new Set<Promise<unknown>>();
   const close = async () => {
     retention.stop();
     relay.close();
     directLine?.close();
     await directLine?.idle();
+    await Promise.allSettled([...running]);
     await store.close();
   };
   const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
-  return { config, brain, store, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, close };
+  return { config, brain, store, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, running, close };
 }

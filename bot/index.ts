@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   captureConsole(log);
   const server = createServer(app, log);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.host, resolve));
-  app.directLine?.resumePending();
+  await app.directLine?.resumePending();
   app.retention.start();
   // The sentiment vocabulary takes ~0.4 s to load and blocks while it does: not on the first customer's
   // message, and not in the way of the first health checks right after start either.

@@ -81,6 +81,8 @@ export function mountMessages(server: restify.Server, app: App, log: Logger): vo
       return;
     }
     const turn = app.adapter.run(auth.result, activity, (context) => app.bot.run(context));
+    app.running.add(turn);
+    void turn.finally(() => app.running.delete(turn)).catch(() => undefined);
     // Replies sent back through the connector can be slow (a channel that retries, an Emulator that is gone):
     // the channel is not kept waiting past ACK_AFTER_MS for them. What goes in the response body is awaited.
     const inBody = activity.deliveryMode === 'expectReplies' || activity.type === 'invoke';

@@ -439,7 +439,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
           const open = step.reuse_open ? await this.services.tickets.openFor(dc.context.activity.conversation.id) : undefined;
           if (open) {
             state.ticket = open.reference;
-            await this.services.tickets.update(open.reference, { transcript: this.services.transcripts.list(open.conversationId) });
+            await this.services.tickets.update(open.reference, { transcript: await this.services.transcripts.list(open.conversationId) });
             await dc.context.sendActivity(this.m.say('ticket_added', { reference: open.reference }));
             if (state.intent === 'handoff.human') this.services.handoff.noteTicket(open.conversationId, open.reference, state.fields);
             if (!step.next) return dc.endDialog();
@@ -670,7 +670,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       department: this.department(state, step), subject: this.subject(state, step), intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
       ...(note ? { note } : {}), fields: state.fields, attachments: await Promise.all(state.attachments.map((att) => this.withFileId(att))),
-      transcript: this.services.transcripts.list(a.conversation.id),
+      transcript: await this.services.transcripts.list(a.conversation.id),
     });
     state.ticket = ticket.reference;
     const memory = await readMemory(this.services.memory, dc.context);

@@ -552,7 +552,7 @@ export class MainDialog extends ComponentDialog {
     const def = this.brain.rules.field(flow?.flowId ?? '', field);
     if (!def) return undefined;
     const memory = await readMemory(this.services.memory, dc.context);
-    const said = [memory.slots[field], ...this.services.transcripts.list(dc.context.activity.conversation.id)
+    const said = [memory.slots[field], ...(await this.services.transcripts.list(dc.context.activity.conversation.id))
       .filter((e) => e.role === 'user').map((e) => e.text).reverse()].filter((s): s is string => Boolean(s));
     // Only the choices themselves count from old messages: any sentence is a "description" of a place.
     const strict = def.type === 'choice' ? { ...def, allow_other: false } : def;

@@ -2,7 +2,7 @@ import type { StatePropertyAccessor } from 'botbuilder';
 import type { TicketStore } from '../bot/tickets/ticket';
 import type { HandoffService } from '../bot/handoff/service';
 import type { FileStore } from '../bot/store/files';
-import type { TranscriptStore } from '../bot/storage/transcripts';
+import type { TranscriptStore } from '../bot/store/transcripts';
 import type { Brain } from '../rules';
 import type { Memory } from './memory';
 import type { Recognizer } from './recognizer';

@@ -1,16 +1,14 @@
 import type { Storage } from 'botbuilder';
-import { openDatabase } from '../bot/storage/database';
-import { SqliteStorage } from '../bot/storage/sqliteStorage';
+import { StateStore } from '../bot/store/state';
 import { SqlTicketStore } from '../bot/store/tickets';
 import type { NewTicket, TicketStore } from '../bot/tickets/ticket';
-import { tempDir } from './helpers';
 import { ENGINES, freshStore } from './store/engines';
 
-/** The contract every Storage back-end must meet (SQLite today; PostgreSQL runs the same suite). */
-function storageContract(name: string, make: () => Storage) {
+/** The contract the bot's Storage meets, on both engines. */
+function storageContract(name: string, make: () => Promise<Storage>) {
   describe(`${name} Storage contract`, () => {
     it('reads back what was written, with an eTag', async () => {
-      const s = make();
+      const s = await make();
       await s.write({ a: { n: 1 } });
       const { a } = await s.read(['a', 'missing']);
       expect(a).toMatchObject({ n: 1 });
@@ -18,7 +16,7 @@ function storageContract(name: string, make: () => Storage) {
     });
 
     it('rejects a write carrying a stale eTag, accepts the current one and "*"', async () => {
-      const s = make();
+      const s = await make();
       await s.write({ k: { v: 'first' } });
       const stale = (await s.read(['k'])).k;
       await s.write({ k: { ...stale, v: 'second' } });
@@ -30,7 +28,7 @@ function storageContract(name: string, make: () => Storage) {
     });
 
     it('deletes', async () => {
-      const s = make();
+      const s = await make();
       await s.write({ d: { x: 1 } });
       await s.delete(['d']);
       expect(await s.read(['d'])).toEqual({});
@@ -38,7 +36,7 @@ function storageContract(name: string, make: () => Storage) {
   });
 }
 
-storageContract('SQLite', () => new SqliteStorage(openDatabase(tempDir())));
+for (const engine of ENGINES) storageContract(engine, async () => new StateStore((await freshStore(engine)).db));
 
 function ticketContract(name: string, make: () => Promise<TicketStore>) {
   const input: NewTicket = {

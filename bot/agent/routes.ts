@@ -145,7 +145,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   server.get('/agent/api/handoffs/:id', async (req, res) => {
     if (!agentOf(req, res, true)) return;
     try {
-      const { handoff, transcript } = o.handoff.view(String(req.params.id ?? ''));
+      const { handoff, transcript } = await o.handoff.view(String(req.params.id ?? ''));
       const { reference: _reference, ...visible } = handoff;
       res.send(200, { ...visible, transcript });
     } catch (err) {

@@ -18,7 +18,7 @@ type Logic = (context: TurnContext) => Promise<void>;
 export class LocalDirectLineAdapter extends BotAdapter {
   constructor(
     readonly bot: ChannelAccount,
-    private readonly deliver: (activity: Partial<Activity>) => Partial<Activity>,
+    private readonly deliver: (activity: Partial<Activity>) => Promise<Partial<Activity>>,
   ) {
     super();
   }
@@ -33,7 +33,7 @@ export class LocalDirectLineAdapter extends BotAdapter {
       }
       if (a.type === ActivityTypes.InvokeResponse) { responses.push({ id: '' }); continue; }
       const incoming = context.activity;
-      const stored = this.deliver({
+      const stored = await this.deliver({
         ...a,
         channelId: LOCAL_CHANNEL_ID,
         serviceUrl: LOCAL_SERVICE_URL,

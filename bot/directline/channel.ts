@@ -1,15 +1,15 @@
 import crypto from 'node:crypto';
 import { ActivityTypes, type Activity, type ChannelAccount, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger } from '../logger';
-import type { Db } from '../storage/database';
+import type { Store } from '../store';
+import { seqOf, type DirectLineConversation, type DirectLineStore } from '../store/directLine';
+import { currentTurn, runInTurn, TurnUnit } from '../store/turnUnit';
 import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, LocalDirectLineAdapter } from './adapter';
-import { DirectLineConversationStore, type DirectLineConversation } from './conversationStore';
-import { currentTurn, runInTurn, TurnUnit } from '../storage/turnUnit';
 import { ActivityStreams, DEFAULT_STREAM_LIMITS, type StreamLimits } from './streams';
 import { DirectLineTokens } from './tokens';
 
 export interface DirectLineChannelOptions {
-  db: Db;
+  store: Store;
   /** Signs the widget's tokens; one value in the database for every instance. */
   signingKey: Buffer;
   log: Logger;
@@ -50,7 +50,8 @@ export class ConversationFullError extends Error {
  * Turns run one at a time per conversation, in the order the user's activities arrived.
  */
 export class DirectLineChannel {
-  readonly store: DirectLineConversationStore;
+  readonly store: DirectLineStore;
+  private readonly all: Store;
   readonly streams: ActivityStreams;
   readonly tokens: DirectLineTokens;
   readonly adapter: LocalDirectLineAdapter;
@@ -59,7 +60,8 @@ export class DirectLineChannel {
   private readonly run: (context: TurnContext) => Promise<void>;
 
   constructor(opts: DirectLineChannelOptions) {
-    this.store = new DirectLineConversationStore(opts.db, opts.now);
+    this.all = opts.store;
+    this.store = opts.store.directLine;
     this.streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
     this.tokens = new DirectLineTokens(opts.signingKey, opts.now);
     this.log = opts.log;
@@ -79,8 +81,8 @@ export class DirectLineChannel {
   }
 
   /** Opens the token's conversation; the first time, the bot gets the conversationUpdate it greets on. */
-  start(conversationId: string, userId: string, locale?: string): DirectLineConversation {
-    const { conversation, created } = this.store.create(conversationId, userId);
+  async start(conversationId: string, userId: string, locale?: string): Promise<DirectLineConversation> {
+    const { conversation, created } = await this.store.create(conversationId, userId);
     if (created) {
       this.enqueue({
         type: ActivityTypes.ConversationUpdate,
@@ -97,7 +99,7 @@ export class DirectLineChannel {
    * Stores the user's activity, echoes it to every open stream (with its id and the page's
    * clientActivityID, which Web Chat waits for) and queues the bot's turn on it.
    */
-  post(conversation: DirectLineConversation, posted: PostedActivity): Partial<Activity> {
+  async post(conversation: DirectLineConversation, posted: PostedActivity): Promise<Partial<Activity>> {
     if (this.isFull(conversation)) throw new ConversationFullError();
     const { from, ...fields } = posted;
     const activity: Partial<Activity> = {
@@ -109,8 +111,8 @@ export class DirectLineChannel {
       this.enqueue({ ...activity, id: crypto.randomUUID() });
       return { id: '' };
     }
-    const { activity: stored, watermark } = this.store.append(conversation.id, activity, true);
-    this.streams.publish(conversation.id, { activities: [stored], watermark });
+    const { activity: stored } = await this.store.append(conversation.id, activity, true);
+    this.streams.notify(conversation.id);
     this.enqueue(stored);
     return stored;
   }
@@ -120,13 +122,13 @@ export class DirectLineChannel {
   }
 
   /** A message from the channel itself (not a bot turn), e.g. why an upload was refused. */
-  notice(conversationId: string, text: string): void {
-    this.deliver({ type: ActivityTypes.Message, text, conversation: { id: conversationId } as Activity['conversation'], from: { ...this.bot, role: 'bot' } });
+  async notice(conversationId: string, text: string): Promise<void> {
+    await this.deliver({ type: ActivityTypes.Message, text, conversation: { id: conversationId } as Activity['conversation'], from: { ...this.bot, role: 'bot' } });
   }
 
   /** Bot turns the process did not finish before it stopped: run them again, in order. */
-  resumePending(): number {
-    const pending = this.store.pending();
+  async resumePending(): Promise<number> {
+    const pending = await this.store.pending();
     for (const a of pending) this.enqueue(a);
     if (pending.length) this.log.warn({ count: pending.length }, 'replaying Direct Line turns interrupted by a restart');
     return pending.length;
@@ -141,23 +143,23 @@ export class DirectLineChannel {
     this.streams.close();
   }
 
-  private deliver(activity: Partial<Activity>): Partial<Activity> {
+  private async deliver(activity: Partial<Activity>): Promise<Partial<Activity>> {
     const conversationId = activity.conversation?.id;
     if (!conversationId) throw new Error('activity has no conversation');
     // Typing goes out live but is not history: a reconnecting page should not replay it.
     if (activity.type === ActivityTypes.Typing) {
       const out = { ...activity, id: `${conversationId}|typing-${crypto.randomUUID()}` };
-      this.streams.publish(conversationId, { activities: [out], watermark: this.store.watermark(conversationId) });
+      this.streams.publishEphemeral(conversationId, out);
       return out;
     }
     // Inside a turn of this conversation, the reply is stored with the turn's commit (see enqueue).
     const unit = currentTurn(conversationId);
-    if (unit) {
-      unit.defer(() => this.store.append(conversationId, activity));
+    if (unit && !unit.failed) {
+      unit.activities.push(activity);
       return { ...activity, id: '' };
     }
-    const { activity: stored, watermark } = this.store.append(conversationId, activity);
-    this.streams.publish(conversationId, { activities: [stored], watermark });
+    const { activity: stored } = await this.store.append(conversationId, activity);
+    this.streams.notify(conversationId);
     return stored;
   }
 
@@ -176,19 +178,21 @@ export class DirectLineChannel {
     const conversationId = activity.conversation?.id ?? '';
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
     const turn = previous.then(async () => {
-      const unit = new TurnUnit(conversationId);
+      // A turn replayed after a restart may have been finished by then (by another instance): not twice.
+      const seq = seqOf(conversationId, activity.id);
+      if (seq !== undefined && !(await this.store.isPending(conversationId, seq))) return;
+      const unit = new TurnUnit(conversationId, seq !== undefined ? { kind: 'directline', seq } : undefined);
       try {
         await runInTurn(unit, () => this.adapter.processActivity(activity, this.run));
       } catch (err) {
         this.log.error({ err, conversationId }, 'Direct Line turn failed');
       }
-      // State, transcript, replies and the done mark in one transaction; then the page gets the turn's
-      // replies, all in one ActivitySet (read back in the same tick, so nothing else is among them).
+      // State, transcript, replies and the done mark in one transaction; then the page reads the turn's
+      // replies from the history.
       try {
-        const before = Number(this.store.watermark(conversationId));
-        this.store.commit(conversationId, activity.id, () => unit.apply());
-        const replies = this.store.since(conversationId, before);
-        if (replies.activities.length > 0) this.streams.publish(conversationId, replies);
+        await this.all.commitTurn(unit);
+        for (const after of unit.after) await after();
+        this.streams.notify(conversationId);
       } catch (err) {
         this.log.error({ err, conversationId }, 'Direct Line turn could not be saved; it is replayed at the next start');
       }

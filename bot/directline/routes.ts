@@ -113,10 +113,10 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     else fail(res, 403, 'Forbidden', 'The token is not valid.');
     return undefined;
   };
-  const conversationOf = (req: restify.Request, res: restify.Response): DirectLineConversation | undefined => {
+  const conversationOf = async (req: restify.Request, res: restify.Response): Promise<DirectLineConversation | undefined> => {
     const id = String(req.params.conversationId ?? '');
     if (!authorize(req, res, id)) return undefined;
-    const conversation = channel.store.get(id);
+    const conversation = await channel.store.get(id);
     if (!conversation) fail(res, 404, 'ConversationNotFound', 'No such conversation: start it with POST /conversations first.');
     return conversation;
   };
@@ -140,13 +140,13 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     const body = StartSchema.safeParse(req.body ?? {});
     if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     const token = bearer(req.headers.authorization) ?? '';
-    const conversation = channel.start(claims.conv, claims.user, body.data.locale);
+    const conversation = await channel.start(claims.conv, claims.user, body.data.locale);
     res.send(201, { conversationId: conversation.id, token, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(conversation.id, token) });
   });
 
   // Reconnect: a page reloaded, or a socket dropped, asks for a fresh stream URL from its watermark.
   server.get(`${DIRECT_LINE_PATH}/conversations/:conversationId`, async (req, res) => {
-    const conversation = conversationOf(req, res);
+    const conversation = await conversationOf(req, res);
     if (!conversation) return;
     const token = bearer(req.headers.authorization) ?? '';
     const watermark = typeof req.query?.watermark === 'string' ? req.query.watermark : undefined;
@@ -154,18 +154,18 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
   });
 
   server.get(`${DIRECT_LINE_PATH}/conversations/:conversationId/activities`, async (req, res) => {
-    const conversation = conversationOf(req, res);
+    const conversation = await conversationOf(req, res);
     if (!conversation) return;
-    res.send(200, channel.store.since(conversation.id, parseWatermark(req.query?.watermark)));
+    res.send(200, await channel.store.since(conversation.id, parseWatermark(req.query?.watermark)));
   });
 
   server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/activities`, json, async (req, res) => {
-    const conversation = conversationOf(req, res);
+    const conversation = await conversationOf(req, res);
     if (!conversation) return;
     const body = PostedActivitySchema.safeParse(req.body);
     if (!body.success) { fail(res, 400, 'BadArgument', reasons(body.error).join('; ')); return; }
     try {
-      res.send(200, { id: channel.post(conversation, pick(body.data)).id });
+      res.send(200, { id: (await channel.post(conversation, pick(body.data))).id });
     } catch (err) {
       if (!(err instanceof ConversationFullError)) throw err;
       fail(res, 413, 'ConversationFull', o.messages().tell({ key: 'conversation_full' }));
@@ -173,12 +173,12 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
   });
 
   server.post(`${DIRECT_LINE_PATH}/conversations/:conversationId/upload`, async (req, res) => {
-    const conversation = conversationOf(req, res);
+    const conversation = await conversationOf(req, res);
     if (!conversation) return;
     // A refusal the customer can act on is told in the chat too, where they are looking.
     const refuse = async (status: number, why: string | Notice, code = 'BadArgument') => {
       const reason = typeof why === 'string' ? why : o.messages().tell(why);
-      if (typeof why !== 'string') channel.notice(conversation.id, reason);
+      if (typeof why !== 'string') await channel.notice(conversation.id, reason);
       if (status === 429) res.setHeader('Retry-After', '60');
       if (status === 408) { res.setHeader('Connection', 'close'); fail(res, status, code, reason); return; }
       await answerAfterBody(req, res, () => fail(res, status, code, reason));
@@ -218,7 +218,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     });
     if (!Array.isArray(saved)) { await refuse(saved.status, saved.reason, 'QuotaExceeded'); return; }
     const attachments = saved.map((f) => ({ contentType: f.contentType, contentUrl: `${base}${FILE_PATH_PREFIX}${f.id}`, name: f.name }));
-    res.send(200, { id: channel.post(conversation, { ...pick(body.data), type: 'message', attachments }).id });
+    res.send(200, { id: (await channel.post(conversation, { ...pick(body.data), type: 'message', attachments })).id });
   });
 
   // Files are fetched by <img> tags, which cannot send a token: the unguessable id is the capability,
@@ -252,11 +252,17 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
       if (!origins.allows(req)) { refuse(403, 'Forbidden origin'); return; }
       const check = channel.tokens.verify(target.token, target.conversationId);
       if (!check.ok) { refuse(403, `Forbidden (${check.reason} token)`); return; }
-      if (!channel.store.get(target.conversationId)) { refuse(404, 'Not Found'); return; }
+      // The place is taken before anything is awaited, so streams opened at once cannot slip past the limits.
       const admission = channel.streams.admit((socket as Partial<Socket>).remoteAddress ?? 'unknown', socket);
       if (!admission.ok) { refuse(admission.status, admission.reason); return; }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        channel.streams.attach(target.conversationId, ws, parseWatermark(target.watermark), (w) => channel.store.since(target.conversationId, w));
+      void channel.store.get(target.conversationId).then((conversation) => {
+        if (!conversation) { refuse(404, 'Not Found'); return; }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          channel.streams.attach(target.conversationId, ws, parseWatermark(target.watermark), (w) => channel.store.since(target.conversationId, w));
+        });
+      }).catch((err: unknown) => {
+        o.log.error({ err }, 'stream upgrade failed');
+        if (socket.writable) refuse(500, 'Internal Server Error'); else socket.destroy();
       });
     } catch (err) {
       o.log.error({ err }, 'stream upgrade failed');

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
-import type { ActivitySet } from './conversationStore';
+import type { ActivitySet } from '../store/directLine';
 
 const PING_EVERY_MS = 30_000;
 
@@ -19,6 +19,8 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = { perConversation: 10, perAdd
 
 export type Admission = { ok: true } | { ok: false; status: number; reason: string };
 
+interface Reader { watermark: number; read: (watermark: number) => Promise<ActivitySet>; reading: boolean; again: boolean }
+
 /**
  * The open WebSocket streams of each conversation. Every message is an ActivitySet, as Direct Line sends;
  * sockets that stop answering pings, or read too slowly, are dropped (the client reconnects with its
@@ -30,8 +32,8 @@ export class ActivityStreams {
   private readonly byAddress = new Map<string, number>();
   private total = 0;
   private readonly alive = new WeakSet<WebSocket>();
-  /** Streams that have caught up with the history and get new activities as they come. */
-  private readonly live = new WeakSet<WebSocket>();
+  /** Each stream's reader: where it is in the history, and whether it is reading now. */
+  private readonly readers = new WeakMap<WebSocket, Reader>();
   private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {
@@ -59,10 +61,11 @@ export class ActivityStreams {
 
   /**
    * Sends what the client missed, a page at a time (each page once the previous one is written out, so a
-   * long history never piles up in memory), then keeps it up to date. While it catches up it gets no
-   * live activities: they are in the history it is reading, which is stored before anything is published.
+   * long history never piles up in memory), then whatever is stored after it each time `notify` says the
+   * conversation has something new, read from the store: the history is the one source, so a stream on
+   * this instance gets what another instance stored, in order, once.
    */
-  attach(conversationId: string, ws: WebSocket, from: number, read: (watermark: number) => ActivitySet): void {
+  attach(conversationId: string, ws: WebSocket, from: number, read: (watermark: number) => Promise<ActivitySet>): void {
     let set = this.byConversation.get(conversationId);
     if (!set) this.byConversation.set(conversationId, (set = new Set()));
     const members = set;
@@ -74,6 +77,7 @@ export class ActivityStreams {
     }
     members.add(ws);
     this.alive.add(ws);
+    this.readers.set(ws, { watermark: from, read, reading: false, again: false });
     ws.on('pong', () => this.alive.add(ws));
     // The client sends an empty keep-alive now and then and nothing else; nothing it sends is read.
     ws.on('close', () => {
@@ -81,17 +85,43 @@ export class ActivityStreams {
       if (members.size === 0 && this.byConversation.get(conversationId) === members) this.byConversation.delete(conversationId);
     });
     ws.on('error', () => ws.terminate());
-    const catchUp = (watermark: number) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      const page = read(watermark);
-      if (page.activities.length === 0) { this.live.add(ws); return; }
-      ws.send(JSON.stringify(page), (err) => { if (!err) catchUp(Number(page.watermark)); });
-    };
-    catchUp(from);
+    void this.pump(ws);
   }
 
-  publish(conversationId: string, set: ActivitySet): void {
-    for (const ws of this.byConversation.get(conversationId) ?? []) if (this.live.has(ws)) this.send(ws, set);
+  /** The conversation has new stored activities: every stream on it reads on from its watermark. */
+  notify(conversationId: string): void {
+    for (const ws of this.byConversation.get(conversationId) ?? []) void this.pump(ws);
+  }
+
+  /** Sends something that is not history (a typing indicator) to the streams that have caught up. */
+  publishEphemeral(conversationId: string, activity: object): void {
+    for (const ws of this.byConversation.get(conversationId) ?? []) {
+      const reader = this.readers.get(ws);
+      if (reader && !reader.reading) this.send(ws, { activities: [activity], watermark: String(reader.watermark) });
+    }
+  }
+
+  /** One reader per stream at a time; a notify while it reads makes it read once more when done. */
+  private async pump(ws: WebSocket): Promise<void> {
+    const reader = this.readers.get(ws);
+    if (!reader) return;
+    if (reader.reading) { reader.again = true; return; }
+    reader.reading = true;
+    try {
+      for (;;) {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        reader.again = false;
+        const page = await reader.read(reader.watermark);
+        if (page.activities.length === 0) { if (reader.again) continue; return; }
+        if (ws.bufferedAmount > this.limits.maxBufferedBytes) { ws.terminate(); return; }
+        await new Promise<void>((resolve, reject) => ws.send(JSON.stringify(page), (err) => (err ? reject(err) : resolve())));
+        reader.watermark = Number(page.watermark);
+      }
+    } catch {
+      ws.terminate();
+    } finally {
+      reader.reading = false;
+    }
   }
 
   count(conversationId?: string): number {

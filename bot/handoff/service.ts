@@ -5,7 +5,8 @@ import { escapeMarkdown } from '../../dialogs/messages';
 import type { Messages } from '../../rules/messages';
 import type { EscalationPolicy } from '../../rules/schema';
 import type { Logger } from '../logger';
-import type { TranscriptStore } from '../storage/transcripts';
+import type { TranscriptStore } from '../store/transcripts';
+import type { TranscriptEntry } from '../tickets/ticket';
 import type { TicketStore } from '../tickets/ticket';
 import { AGENT_TURN_KEY } from './agentTurn';
 import type { Handoff, HandoffQueue } from './queue';
@@ -55,7 +56,7 @@ export class HandoffService {
     });
     await context.sendActivity(lead ? `${lead} ${this.nextSteps(handoff)}` : this.nextSteps(handoff));
     if (this.policy().initiate_event_channels.includes(a.channelId)) {
-      const transcript = this.transcripts.list(a.conversation.id).map((e): Partial<Activity> => ({
+      const transcript = (await this.transcripts.list(a.conversation.id)).map((e): Partial<Activity> => ({
         type: ActivityTypes.Message, text: e.text, timestamp: new Date(e.at), from: { id: e.role, name: e.role, role: e.role === 'user' ? 'user' : 'bot' },
       }));
       await context.sendActivity(EventFactory.createHandoffInitiation(context,
@@ -163,10 +164,10 @@ export class HandoffService {
     return this.queue.list();
   }
 
-  view(id: string): { handoff: Handoff; transcript: ReturnType<TranscriptStore['list']> } {
+  async view(id: string): Promise<{ handoff: Handoff; transcript: TranscriptEntry[] }> {
     const handoff = this.queue.get(id);
     if (!handoff) throw new HandoffError(404, 'No such conversation in the queue.');
-    return { handoff, transcript: this.transcripts.list(handoff.conversationId) };
+    return { handoff, transcript: await this.transcripts.list(handoff.conversationId) };
   }
 
   /**
@@ -205,7 +206,7 @@ export class HandoffService {
     const h = this.mine(id, agent);
     this.queue.end(h.id, 'returned');
     this.relay.publish({ type: 'queue' });
-    if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: this.transcripts.list(h.conversationId) });
+    if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_handed_back', { agent: escapeMarkdown(agent) }));
   }
 
@@ -214,7 +215,7 @@ export class HandoffService {
     const h = this.mine(id, agent);
     this.queue.end(h.id, 'closed');
     this.relay.publish({ type: 'queue' });
-    if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: this.transcripts.list(h.conversationId) });
+    if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? this.messages().say('agent_closed_ticket', { reference: h.ticketReference }) : '' }));
   }
 

@@ -26,8 +26,11 @@ export class Store {
   readonly agentSessions: AgentSessions;
   readonly presence: AgentPresence;
 
+  private readonly now: () => number;
+
   constructor(readonly connection: Connection, options: { instanceId: string; now?: () => number }) {
     const { db } = connection;
+    this.now = options.now ?? Date.now;
     this.state = new StateStore(db);
     this.tickets = new SqlTicketStore(db);
     this.transcripts = new TranscriptStore(db);
@@ -45,8 +48,9 @@ export class Store {
    * transaction, so a process stopped at any point has written all of the turn or none of it. Returns
    * the replies as stored (numbered), to deliver after the commit.
    */
-  async commitTurn(unit: TurnUnit, now: string = new Date().toISOString()): Promise<Partial<Activity>[]> {
+  async commitTurn(unit: TurnUnit): Promise<Partial<Activity>[]> {
     if (unit.isEmpty()) return [];
+    const now = new Date(this.now()).toISOString();
     return this.connection.db.transaction().execute(async (tx) => {
       for (const changes of unit.state) await writeState(tx, changes);
       for (const entry of unit.transcript) await insertTranscript(tx, unit.conversationId, entry);

@@ -86,7 +86,7 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
     if (o.channel) {
       const channel = o.channel;
       const domain = `${o.address.base}${DIRECT_LINE_PATH}`;
-      const claims = resume && channel.store.get(resume.conversationId) ? channel.tokens.renewable(resume.token, resume.conversationId) : undefined;
+      const claims = resume && (await channel.store.get(resume.conversationId)) ? channel.tokens.renewable(resume.token, resume.conversationId) : undefined;
       if (claims) {
         answer(res, 200, { token: channel.tokens.issue(claims.conv, claims.user), conversationId: claims.conv, userId: claims.user, expiresIn: channel.tokens.ttlSeconds, domain, resumed: true });
         return;

@@ -89,7 +89,7 @@ describe('state and bad input', () => {
     const long = 'my ip is blocked '.repeat(600).slice(0, 10_000);
     expect(await c.say(long)).toMatch(/username/);
     expect(await c.say('x'.repeat(10_000))).toMatch(/That's 10,000 characters; please keep it under 64\.[\s\S]*username/);
-    expect(app.services.transcripts.list(c.id)[0]?.text).toBe(long);
+    expect((await app.services.transcripts.list(c.id))[0]?.text).toBe(long);
     const d = new Conversation(app);
     await d.say('open a support ticket');
     await d.say('Open a ticket');

@@ -329,7 +329,7 @@ describe('local Direct Line across a restart', () => {
     expect((await again.botTexts(before.watermark)).at(-1)).toMatch(/IP address that is blocked/);
     // The process "crashes" after storing the user's next message but before the bot's turn on it.
     const upTo = (await again.since()).watermark;
-    second.directLine!.store.append(s.conversationId, {
+    await second.directLine!.store.append(s.conversationId, {
       type: 'message', text: '198.51.100.7', channelId: 'directline', serviceUrl: 'urn:kartra:local-directline',
       conversation: { id: s.conversationId, isGroup: false, conversationType: 'personal', name: '' },
       from: { id: s.userId, name: 'User', role: 'user' }, recipient: { ...second.directLine!.bot, role: 'bot' },
@@ -338,11 +338,11 @@ describe('local Direct Line across a restart', () => {
     await second.close();
 
     const third = await startApp(dir);
-    expect(third.directLine!.resumePending()).toBe(1);
+    expect(await third.directLine!.resumePending()).toBe(1);
     await third.directLine!.idle();
-    const after = third.directLine!.store.since(s.conversationId, Number(upTo));
+    const after = await third.directLine!.store.since(s.conversationId, Number(upTo));
     expect(after.activities.map((a) => a.text)).toEqual(['198.51.100.7', expect.stringMatching(/What kind of place/)]);
-    expect(third.directLine!.resumePending()).toBe(0);
+    expect(await third.directLine!.resumePending()).toBe(0);
     await third.close();
   });
 });

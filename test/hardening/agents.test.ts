@@ -54,7 +54,7 @@ describe('agent console when the customer cannot be reached', () => {
     expect(said.status).toBe(502);
     expect(((await said.json()) as { error: string }).error).toMatch(/^Not delivered/);
     // Not in the transcript: the customer never saw it.
-    expect(app.services.transcripts.list(failing.c.id).map((e) => e.text).join('\n')).not.toContain('can you see this');
+    expect((await app.services.transcripts.list(failing.c.id)).map((e) => e.text).join('\n')).not.toContain('can you see this');
   });
 });
 

@@ -67,7 +67,7 @@ describe('/api/messages with app credentials', () => {
       }
       expect(s.refusals()).toBe(3);
       expect(errors).not.toHaveBeenCalled();
-      expect(s.app.services.transcripts.list('auth-down')).toEqual([]);
+      expect(await s.app.services.transcripts.list('auth-down')).toEqual([]);
     } finally {
       errors.mockRestore();
       await stop(s);
@@ -80,7 +80,7 @@ describe('/api/messages with app credentials', () => {
     const s = await serve(`${keysUrl}/openid`);
     try {
       expect((await s.post(activity('auth-forged'), `Bearer ${token(forger.privateKey, 'published')}`)).status).toBe(401);
-      expect(s.app.services.transcripts.list('auth-forged')).toEqual([]);
+      expect(await s.app.services.transcripts.list('auth-forged')).toEqual([]);
       const ok = await s.post(activity('auth-ok'), `Bearer ${token(published.privateKey, 'published')}`);
       expect(ok.status).toBe(200);
       const body = (await ok.json()) as { activities: { text?: string }[] };

@@ -36,7 +36,7 @@ describe('inputs', () => {
     const res = await post({ ...base, type: 'message', text: 'hi', deliveryMode: undefined, serviceUrl: 'http://10.1.2.3:8080/' });
     expect(res.status).toBe(400);
     expect(res.body).toMatch(/serviceUrl: without app credentials/);
-    expect(app.services.transcripts.list('in-1')).toEqual([]);
+    expect(await app.services.transcripts.list('in-1')).toEqual([]);
   });
 
   it('refuses multipart and form bodies on JSON routes (415) and writes nothing to disk', async () => {

@@ -10,12 +10,12 @@ describe('logs', () => {
     // A store failure whose message quotes what it was given, as database drivers' messages do.
     app.services.tickets.create = async (t) => { throw new Error(`constraint failed for ${JSON.stringify(t.fields)}`); };
     const s = channel.newSession();
-    const conversation = channel.start(s.conversationId, s.userId);
+    const conversation = await channel.start(s.conversationId, s.userId);
     for (const text of ['I need to contact support', 'Open a ticket', 'my detail is xyzzy-plugh', 'secret.person@example.com', 'SC-SECRET-77', 'Open the ticket']) {
-      channel.post(conversation, { type: 'message', text });
+      await channel.post(conversation, { type: 'message', text });
       await channel.idle();
     }
-    const history = channel.store.since(conversation.id, 0).activities.map((a) => a.text ?? '');
+    const history = (await channel.store.since(conversation.id, 0)).activities.map((a) => a.text ?? '');
     expect(history.at(-1)).toMatch(/something went wrong on my side/);
 
     const out = lines();

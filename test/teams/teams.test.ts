@@ -64,7 +64,7 @@ describe('Microsoft Teams', () => {
     expect(await c.send({ text: 'my IP is blocked', channelData: { tenant: { id: 'tenant-1' } } })).toEqual([]);
     const reply = await c.send(mention('my IP is blocked'));
     expect(reply.join('\n')).toMatch(/username/);
-    expect(app.services.transcripts.list(c.id).map((t) => t.text)).toContain('my IP is blocked');
+    expect((await app.services.transcripts.list(c.id)).map((t) => t.text)).toContain('my IP is blocked');
   });
 
   it('team: greets on install with how to ask and the topics in words, since group chats show no buttons', async () => {

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger';
-import type { Db } from './database';
+import type { Db } from './schema';
+import { deleteIdleConversations } from './retention';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
@@ -15,31 +16,24 @@ export class Retention {
   constructor(private readonly db: Db, private readonly days: number, private readonly log: Logger, private readonly now: () => number = Date.now) {}
 
   /** One pass; returns how many conversations and files were deleted. */
-  sweep(): { conversations: number; files: number } {
+  async sweep(): Promise<{ conversations: number; files: number }> {
     const cutoff = new Date(this.now() - this.days * 24 * 3600 * 1000).toISOString();
-    return this.db.transaction(() => {
-      const ids = this.db.prepare<[string], { id: string }>('SELECT id FROM dl_conversations WHERE last_active_at < ?').all(cutoff).map((r) => r.id);
-      let files = 0;
-      for (const id of ids) {
-        files += this.db.prepare('DELETE FROM files WHERE conversation_id = ?').run(id).changes;
-        this.db.prepare('DELETE FROM dl_activities WHERE conversation_id = ?').run(id);
-        this.db.prepare('DELETE FROM transcript_entries WHERE conversation_id = ?').run(id);
-        this.db.prepare('DELETE FROM bot_state WHERE key = ?').run(`directline/conversations/${id}/`);
-        this.db.prepare('DELETE FROM dl_conversations WHERE id = ?').run(id);
-      }
-      return { conversations: ids.length, files };
-    })();
+    const total = { conversations: 0, files: 0 };
+    // In batches, so one sweep never holds many rows at once.
+    for (;;) {
+      const done = await deleteIdleConversations(this.db, cutoff);
+      total.conversations += done.conversations;
+      total.files += done.files;
+      if (done.conversations === 0) return total;
+    }
   }
 
   /** Sweeps now and then every hour, off the request path. */
   start(): void {
     const run = () => {
-      try {
-        const done = this.sweep();
+      this.sweep().then((done) => {
         if (done.conversations > 0) this.log.info(done, 'retention: deleted idle conversations');
-      } catch (err) {
-        this.log.error({ err }, 'retention sweep failed');
-      }
+      }, (err: unknown) => this.log.error({ err }, 'retention sweep failed'));
     };
     run();
     this.timer = setInterval(run, SWEEP_EVERY_MS);
