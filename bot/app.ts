@@ -7,17 +7,16 @@ import type { Memory } from '../dialogs/memory';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { TriageServices } from '../dialogs/services';
 import { loadBrain, type Brain } from '../rules';
-import { ConfigError, type Config } from './config';
+import type { Config } from './config';
 import type { Logger } from './logger';
-import { adoptDatabase, type Db } from './storage/database';
 import { openStore, type Store } from './store';
-import { TranscriptRecorder } from './storage/transcriptRecorder';
+import { TranscriptRecorder } from './transcriptRecorder';
 import { TriageBot } from './triageBot';
 import { ChannelAdapter } from './channelAdapter';
 import { TypingIndicator } from './typingIndicator';
 import { DirectLineChannel } from './directline/channel';
 import { LOCAL_SERVICE_URL } from './directline/adapter';
-import { AgentSessions } from './agent/sessions';
+import type { AgentSessions } from './store/agentSessions';
 import { SignInThrottle, type SignInLimits } from './agent/signInThrottle';
 import { DeviceCookies } from './agent/deviceCookies';
 import { secretSetting } from './store/settings';
@@ -26,7 +25,6 @@ import { HandoffGate } from './handoff/gate';
 import { TeamsRetry, type RetryOptions } from './teams/retry';
 import { TeamsShaping } from './teams/shaping';
 import { ProactiveRouter } from './handoff/proactive';
-import { HandoffQueue } from './handoff/queue';
 import { AgentRelay } from './handoff/relay';
 import { HandoffService } from './handoff/service';
 import { PublicAddress } from './web/publicAddress';
@@ -37,8 +35,6 @@ export interface App {
   brain: Brain;
   /** Every piece of persisted data, behind one port (bot/store). */
   store: Store;
-  /** The store's SQLite connection, for the parts not yet moved behind the port. */
-  db: Db;
   adapter: ChannelAdapter;
   bot: TriageBot;
   services: TriageServices;
@@ -91,11 +87,7 @@ export interface AppOptions {
 }
 
 export async function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): Promise<App> {
-  if (config.DATABASE_URL) {
-    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: the server does not run on PostgreSQL yet (its conversation, hand-off and session stores are still SQLite-only); `npm run migrate` does');
-  }
-  const store = await openStore({ dataDir: config.dataDir }, { instanceId: crypto.randomUUID(), ...(options.now ? { now: options.now } : {}) });
-  const db = adoptDatabase(store.connection.sqlite as Db);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL }, { instanceId: crypto.randomUUID(), ...(options.now ? { now: options.now } : {}) });
   const storage = store.state;
   const conversationState = new ConversationState(storage);
   const transcripts = store.transcripts;
@@ -110,9 +102,9 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   } as ConfigurationBotFrameworkAuthenticationOptions);
   const adapter = new ChannelAdapter(auth);
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
-  const agentSessions = new AgentSessions(db, options.now);
+  const agentSessions = store.agentSessions;
   const relay = new AgentRelay((session) => agentSessions.active(session));
-  const handoff = new HandoffService(new HandoffQueue(db), relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs);
+  const handoff = new HandoffService(store.handoffs, relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs);
 
   const services: TriageServices = {
     brain,
@@ -154,8 +146,9 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     directLine?.close();
     await directLine?.idle();
     await Promise.allSettled([...running]);
+    await handoff.settled();
     await store.close();
   };
   const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
-  return { config, brain, store, db, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, running, close };
+  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, running, close };
 }

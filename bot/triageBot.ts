@@ -39,7 +39,7 @@ export class TriageBot extends TeamsActivityHandler {
       if (!context.activity.text && typeof choice === 'string') context.activity.text = choice;
       const memory = await readMemory(this.services.memory, context);
       // After a person had the conversation, the bot starts afresh rather than at a question from before.
-      if (memory.withPerson && !this.services.handoff.waitingFor(context.activity.conversation.id) && !this.services.handoff.isOpen(context.activity.conversation.id)) {
+      if (memory.withPerson && !(await this.services.handoff.waitingFor(context.activity.conversation.id)) && !(await this.services.handoff.isOpen(context.activity.conversation.id))) {
         memory.withPerson = false;
         await this.dialogState.delete(context);
       }

@@ -441,7 +441,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
             state.ticket = open.reference;
             await this.services.tickets.update(open.reference, { transcript: await this.services.transcripts.list(open.conversationId) });
             await dc.context.sendActivity(this.m.say('ticket_added', { reference: open.reference }));
-            if (state.intent === 'handoff.human') this.services.handoff.noteTicket(open.conversationId, open.reference, state.fields);
+            if (state.intent === 'handoff.human') await this.services.handoff.noteTicket(open.conversationId, open.reference, state.fields);
             if (!step.next) return dc.endDialog();
             state.stepId = step.next;
             continue;
@@ -675,7 +675,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     state.ticket = ticket.reference;
     const memory = await readMemory(this.services.memory, dc.context);
     delete memory.draft;
-    if (state.intent === 'handoff.human') this.services.handoff.noteTicket(a.conversation.id, ticket.reference, state.fields);
+    if (state.intent === 'handoff.human') await this.services.handoff.noteTicket(a.conversation.id, ticket.reference, state.fields);
     await dc.context.sendActivity(this.m.say('ticket_opened', {
       reference: ticket.reference, department: ticket.department, account_email: escapeMarkdown(state.fields.account_email ?? 'you'),
     }));

@@ -110,13 +110,13 @@ export class MainDialog extends ComponentDialog {
     }
     const recognizer = this.services.recognizer;
     // "?", "👍": no words to route. A thumbs-up after an answer is an "ok"; else the topics, never a miss.
-    if (!/[\p{L}\p{N}]/u.test(text) && !this.services.handoff.waitingFor(a.conversation.id)) {
+    if (!/[\p{L}\p{N}]/u.test(text) && !(await this.services.handoff.waitingFor(a.conversation.id))) {
       if (memory.lastTopic && /👍|👌|✅|🙏|👏|🙂|😊|😀|😃|❤/u.test(text)) await this.answerControl(step.context, 'ack', false);
       else await step.context.sendActivity(this.topicsMessage(this.m.say('help')));
       return step.endDialog();
     }
     const control = recognizer.control(text);
-    const waiting = this.services.handoff.waitingFor(a.conversation.id);
+    const waiting = await this.services.handoff.waitingFor(a.conversation.id);
     if (control === 'reopen' && memory.draft) return this.reopen(step, memory);
     if (control && control !== 'reopen') {
       if (control === 'cancel' && waiting) {
@@ -399,7 +399,7 @@ export class MainDialog extends ComponentDialog {
         const draft = this.flow.draftIfTicket(flow);
         if (draft) memory.draft = draft;
       }
-      const waiting = this.services.handoff.waitingFor(a.conversation.id);
+      const waiting = await this.services.handoff.waitingFor(a.conversation.id);
       await dc.cancelAllDialogs();
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
       else if (control === 'cancel' && memory.draft) await dc.context.sendActivity(this.m.say('cancelled_form'));

@@ -63,7 +63,7 @@ describe('conversations (test/conversations/*.yaml)', () => {
     const tickets = (await app.services.tickets.list()).filter((t) => t.conversationId === driver.conversationId());
     if (tickets.length !== script.tickets.length) throw new Error(`expected ${script.tickets.length} ticket(s), got ${tickets.length}: ${tickets.map((t) => t.subject).join(', ')}\n\n${log.join('\n')}`);
     script.tickets.forEach((expected, i) => checkTicket(expected, tickets[i], i));
-    const queued = app.handoff.list().some((h) => h.conversationId === driver.conversationId() && h.status === 'waiting');
+    const queued = (await app.handoff.list()).some((h) => h.conversationId === driver.conversationId() && h.status === 'waiting');
     expect({ queued }).toEqual({ queued: script.queued });
   });
 

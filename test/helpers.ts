@@ -6,6 +6,7 @@ import { createServer } from '../bot/server';
 import { loadConfig } from '../bot/config';
 import { createLogger, type Logger } from '../bot/logger';
 import { loadBrain, type Brain } from '../rules';
+import { freshLocation } from './store/engines';
 import { tempDir } from './tmp';
 
 export { tempDir };
@@ -17,8 +18,20 @@ export function sharedBrain(): Brain {
   return brain;
 }
 
-export function startApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}, log: Logger = createLogger('silent')): Promise<App> {
-  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }), log, sharedBrain(), options);
+export async function startApp(dataDir: string = tempDir(), env: NodeJS.ProcessEnv = {}, options: AppOptions = {}, log: Logger = createLogger('silent')): Promise<App> {
+  // TEST_STORE=postgres runs a suite on PostgreSQL: the app's own data in a fresh database there.
+  const database = process.env.TEST_STORE === 'postgres' && !env.DATABASE_URL ? await databaseFor(dataDir) : undefined;
+  return createApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(database ? { DATABASE_URL: database } : {}), ...env }), log, sharedBrain(), options);
+}
+
+/** One PostgreSQL database per data folder, so an app restarted on the same folder finds its data again. */
+const databases = new Map<string, string>();
+async function databaseFor(dataDir: string): Promise<string> {
+  const known = databases.get(dataDir);
+  if (known) return known;
+  const { databaseUrl } = await freshLocation('postgres');
+  databases.set(dataDir, databaseUrl as string);
+  return databaseUrl as string;
 }
 
 /**

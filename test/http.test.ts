@@ -53,7 +53,7 @@ describe('POST /api/messages (local mode)', () => {
     const reference = /KT-[A-Z0-9]{6}/.exec(done)?.[0];
     expect(reference).toBeDefined();
 
-    const { stdout } = await run('npm', ['run', '--silent', 'tickets', '--', '--json'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } });
+    const { stdout } = await run('npm', ['run', '--silent', 'tickets', '--', '--json'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, ...(app.config.DATABASE_URL ? { DATABASE_URL: app.config.DATABASE_URL } : {}) } });
     const tickets = JSON.parse(stdout) as Array<Record<string, unknown>>;
     const t = tickets.find((x) => x.reference === reference);
     expect(t).toMatchObject({

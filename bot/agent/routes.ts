@@ -9,7 +9,7 @@ import { readBody } from '../web/body';
 import type { PublicAddress } from '../web/publicAddress';
 import { StaticAssets } from '../web/staticAssets';
 import { verifySecret } from './secrets';
-import type { AgentSessions } from './sessions';
+import type { AgentSessions } from '../store/agentSessions';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
 
@@ -53,15 +53,15 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   const sameOrigin = (req: restify.Request) => !req.headers.origin || o.address.isOwnOrigin(req.headers.origin);
 
   /** The signed-in agent, or the request is answered (401 for the API, a redirect for pages). */
-  const agentOf = (req: restify.Request, res: restify.Response, api: boolean): string | undefined => {
-    const agent = o.sessions.agent(cookie(req));
+  const agentOf = async (req: restify.Request, res: restify.Response, api: boolean): Promise<string | undefined> => {
+    const agent = await o.sessions.agent(cookie(req));
     if (agent && o.agents.some((a) => a.name === agent)) return agent;
     if (api) res.send(401, { error: 'Sign in first.' });
     else { res.header('Location', '/agent/login'); res.send(303); }
     return undefined;
   };
-  const mutate = (req: restify.Request, res: restify.Response): string | undefined => {
-    const agent = agentOf(req, res, true);
+  const mutate = async (req: restify.Request, res: restify.Response): Promise<string | undefined> => {
+    const agent = await agentOf(req, res, true);
     if (!agent) return undefined;
     if (!sameOrigin(req) || !String(req.headers['content-type'] ?? '').startsWith('application/json')) {
       res.send(403, { error: 'Send JSON from the console itself.' });
@@ -70,7 +70,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     return agent;
   };
   const act = (fn: (id: string, agent: string, req: restify.Request) => Promise<unknown>) => async (req: restify.Request, res: restify.Response) => {
-    const agent = mutate(req, res);
+    const agent = await mutate(req, res);
     if (!agent) return;
     try {
       await fn(String(req.params.id ?? ''), agent, req);
@@ -104,7 +104,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
       res.send(303);
       return;
     }
-    const token = o.sessions.create(agent.name);
+    const token = await o.sessions.create(agent.name);
     const secure = o.address.secure ? '; Secure' : '';
     res.setHeader('Set-Cookie', [
       `${COOKIE}=${token}; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=${o.sessions.ttlSeconds}${secure}`,
@@ -120,30 +120,30 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!sameOrigin(req)) { res.send(403, { error: 'Sign out from the console itself.' }); return; }
     const token = cookie(req);
     if (token) o.relay.endSession(o.sessions.id(token));
-    o.sessions.destroy(token);
+    await o.sessions.destroy(token);
     res.header('Set-Cookie', `${COOKIE}=; Path=/agent; HttpOnly; SameSite=Strict; Max-Age=0`);
     res.header('Location', '/agent/login');
     res.send(303);
   });
 
   for (const page of ['/agent', '/agent/console.js', '/agent/console.css']) {
-    server.get(page, async (req, res) => { if (agentOf(req, res, false)) assets.serve(page, req, res); });
+    server.get(page, async (req, res) => { if ((await agentOf(req, res, false))) assets.serve(page, req, res); });
   }
 
   server.get('/agent/api/me', async (req, res) => {
-    const agent = agentOf(req, res, true);
+    const agent = await agentOf(req, res, true);
     if (agent) res.send(200, { name: agent, online: o.relay.online() });
   });
   server.get('/agent/api/queue', async (req, res) => {
-    if (!agentOf(req, res, true)) return;
+    if (!(await agentOf(req, res, true))) return;
     const now = Date.now();
-    res.send(200, o.handoff.list().map((h) => ({
+    res.send(200, (await o.handoff.list()).map((h) => ({
       id: h.id, status: h.status, agent: h.agent, intent: h.intent, reason: h.reason, channel: h.channel,
       ticket: h.ticketReference, waitingSeconds: Math.round((now - Date.parse(h.createdAt)) / 1000),
     })));
   });
   server.get('/agent/api/handoffs/:id', async (req, res) => {
-    if (!agentOf(req, res, true)) return;
+    if (!(await agentOf(req, res, true))) return;
     try {
       const { handoff, transcript } = await o.handoff.view(String(req.params.id ?? ''));
       const { reference: _reference, ...visible } = handoff;
@@ -158,7 +158,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   server.post('/agent/api/handoffs/:id/return', body, act((id, agent) => o.handoff.handBack(id, agent)));
   server.post('/agent/api/handoffs/:id/close', body, act((id, agent) => o.handoff.close(id, agent)));
   server.get('/agent/api/events', async (req, res) => {
-    const agent = agentOf(req, res, true);
+    const agent = await agentOf(req, res, true);
     const token = cookie(req);
     if (agent && token) o.relay.subscribe(agent, o.sessions.id(token), res);
   });

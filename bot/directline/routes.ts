@@ -12,7 +12,7 @@ import type { PublicAddress } from '../web/publicAddress';
 import { answerAfterBody, readBody } from '../web/body';
 import { reasons } from '../web/reasons';
 import { ConversationFullError, type DirectLineChannel, type PostedActivity } from './channel';
-import { parseWatermark, type DirectLineConversation } from './conversationStore';
+import { parseWatermark, type DirectLineConversation } from '../store/directLine';
 import { bearer, type TokenClaims } from './tokens';
 import { checkFile, readUpload, UploadError } from './upload';
 import type { UploadQuota } from './uploadQuota';

@@ -14,7 +14,7 @@ export class HandoffGate implements Middleware {
       await this.service.onStatus(context);
       return;
     }
-    if (this.service.relayUser(context) === 'stop') return;
+    if ((await this.service.relayUser(context)) === 'stop') return;
     await next();
   }
 }

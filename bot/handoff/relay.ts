@@ -25,7 +25,7 @@ export class AgentRelay {
   private readonly keepAlive: NodeJS.Timeout;
 
   /** `sessionValid` is asked now and then, so an expired session's stream does not outlive it. */
-  constructor(private readonly sessionValid: (session: string) => boolean = () => true) {
+  constructor(private readonly sessionValid: (session: string) => Promise<boolean> = async () => true) {
     // A comment line now and then keeps proxies from closing an idle stream.
     this.keepAlive = setInterval(() => this.tick(), KEEP_ALIVE_MS);
     this.keepAlive.unref();
@@ -64,8 +64,10 @@ export class AgentRelay {
 
   private tick(): void {
     for (const [res, s] of this.streams) {
-      if (!this.sessionValid(s.session)) this.drop(res);
-      else this.write(res, ': keep-alive\n\n');
+      void this.sessionValid(s.session).then((valid) => {
+        if (!valid) this.drop(res);
+        else if (this.streams.has(res)) this.write(res, ': keep-alive\n\n');
+      }, () => undefined);
     }
   }
 

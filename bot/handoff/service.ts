@@ -9,7 +9,7 @@ import type { TranscriptStore } from '../store/transcripts';
 import type { TranscriptEntry } from '../tickets/ticket';
 import type { TicketStore } from '../tickets/ticket';
 import { AGENT_TURN_KEY } from './agentTurn';
-import type { Handoff, HandoffQueue } from './queue';
+import type { Handoff, HandoffQueue } from '../store/handoffs';
 import type { AgentRelay } from './relay';
 
 /** Sends into an existing conversation later (the agent's words), on whichever adapter owns its channel. */
@@ -35,6 +35,8 @@ const DELIVERY_TIMEOUT_MS = 15_000;
  * handoff events, relaying both ways while an agent has it, and giving it back to the bot or closing it.
  */
 export class HandoffService {
+  private readonly background = new Set<Promise<void>>();
+
   constructor(
     private readonly queue: HandoffQueue,
     private readonly relay: AgentRelay,
@@ -50,11 +52,12 @@ export class HandoffService {
   /** Queues the conversation at once and tells the customer who joins and when (`lead` goes first). */
   async escalate(context: TurnContext, details: EscalationDetails, lead?: string): Promise<Handoff> {
     const a = context.activity;
-    const { handoff } = this.queue.open({
+    const { handoff } = await this.queue.open({
       conversationId: a.conversation.id, channel: a.channelId,
       reference: { ...TurnContext.getConversationReference(a) } as Record<string, unknown>, ...details,
     });
-    await context.sendActivity(lead ? `${lead} ${this.nextSteps(handoff)}` : this.nextSteps(handoff));
+    const next = await this.nextSteps(handoff);
+    await context.sendActivity(lead ? `${lead} ${next}` : next);
     if (this.policy().initiate_event_channels.includes(a.channelId)) {
       const transcript = (await this.transcripts.list(a.conversation.id)).map((e): Partial<Activity> => ({
         type: ActivityTypes.Message, text: e.text, timestamp: new Date(e.at), from: { id: e.role, name: e.role, role: e.role === 'user' ? 'user' : 'bot' },
@@ -69,13 +72,13 @@ export class HandoffService {
   }
 
   /** What happens next, in the customer's terms: who joins, roughly when, and that the team can also answer by email. */
-  private nextSteps(h: Handoff): string {
+  private async nextSteps(h: Handoff): Promise<string> {
     const m = this.messages();
     const ticket = h.ticketReference ? ` with your ticket **${h.ticketReference}**` : '';
     const tail = m.say('handoff_tail', { ticket });
     const online = this.relay.online();
     if (online === 0) return `${m.say('handoff_nobody_online')} ${tail}`;
-    const ahead = this.queue.position(h);
+    const ahead = await this.queue.position(h);
     const minutes = Math.max(1, Math.ceil(((ahead + 1) * this.policy().minutes_per_conversation) / online));
     return `${m.say('handoff_wait', {
       minutes: `${minutes} minute${minutes === 1 ? '' : 's'}`,
@@ -84,27 +87,27 @@ export class HandoffService {
   }
 
   /** The hand-off's follow-up ticket, once opened while the customer waits: the agents see it in the queue. */
-  noteTicket(conversationId: string, reference: string, fields: Record<string, string>): void {
-    const h = this.queue.openFor(conversationId);
+  async noteTicket(conversationId: string, reference: string, fields: Record<string, string>): Promise<void> {
+    const h = await this.queue.openFor(conversationId);
     if (!h) return;
-    this.queue.open({ conversationId, channel: h.channel, reference: h.reference as Record<string, unknown>, intent: h.intent, reason: h.reason, fields, ticketReference: reference });
+    await this.queue.open({ conversationId, channel: h.channel, reference: h.reference as Record<string, unknown>, intent: h.intent, reason: h.reason, fields, ticketReference: reference });
     this.relay.publish({ type: 'queue' });
   }
 
   /** Whether a person is waiting for or talking to this conversation. */
-  isOpen(conversationId: string): boolean {
-    return this.queue.openFor(conversationId) !== undefined;
+  async isOpen(conversationId: string): Promise<boolean> {
+    return (await this.queue.openFor(conversationId)) !== undefined;
   }
 
   /** The conversation's hand-off while nobody has taken it yet. */
-  waitingFor(conversationId: string): Handoff | undefined {
-    const h = this.queue.openFor(conversationId);
+  async waitingFor(conversationId: string): Promise<Handoff | undefined> {
+    const h = await this.queue.openFor(conversationId);
     return h?.status === 'waiting' ? h : undefined;
   }
 
   /** The customer stops waiting ("cancel" in the queue). */
   async leaveQueue(context: TurnContext, h: Handoff): Promise<void> {
-    this.queue.end(h.id, 'cancelled');
+    await this.queue.end(h.id, 'cancelled');
     this.relay.publish({ type: 'queue' });
     await context.sendActivity(this.messages().say('handoff_cancelled', { ticket: this.ticketNote(h) }));
   }
@@ -118,9 +121,9 @@ export class HandoffService {
    * the transcript) go to the agents live. With an agent on it the bot stays out ('stop'); while it waits,
    * the bot goes on ('continue'): it asks what the team still needs, and answers that the person is coming.
    */
-  relayUser(context: TurnContext): 'stop' | 'continue' {
+  async relayUser(context: TurnContext): Promise<'stop' | 'continue'> {
     const a = context.activity;
-    const h = a.conversation?.id ? this.queue.openFor(a.conversation.id) : undefined;
+    const h = a.conversation?.id ? await this.queue.openFor(a.conversation.id) : undefined;
     if (!h) return 'continue';
     if (a.type === ActivityTypes.Typing) {
       if (h.agent) this.relay.publish({ type: 'typing', handoffId: h.id }, h.agent);
@@ -145,27 +148,27 @@ export class HandoffService {
       this.log.warn({ channel: context.activity.channelId }, 'handoff.status event ignored: not from a trusted channel');
       return;
     }
-    const h = this.queue.openFor(context.activity.conversation.id);
+    const h = await this.queue.openFor(context.activity.conversation.id);
     const state = (context.activity.value as { state?: string; message?: string } | undefined)?.state;
     if (!h || !state) return;
-    if (state === 'accepted') this.queue.claim(h.id, 'external hub');
+    if (state === 'accepted') await this.queue.claim(h.id, 'external hub');
     if (state === 'completed') {
-      this.queue.end(h.id, 'returned');
+      await this.queue.end(h.id, 'returned');
       await context.sendActivity(this.messages().say('handoff_back'));
     }
     if (state === 'failed') {
-      this.queue.end(h.id, 'cancelled');
+      await this.queue.end(h.id, 'cancelled');
       await context.sendActivity(this.messages().say('handoff_failed', { ticket: this.ticketNote(h) }));
     }
     this.relay.publish({ type: 'queue' });
   }
 
-  list(): Handoff[] {
+  list(): Promise<Handoff[]> {
     return this.queue.list();
   }
 
   async view(id: string): Promise<{ handoff: Handoff; transcript: TranscriptEntry[] }> {
-    const handoff = this.queue.get(id);
+    const handoff = await this.queue.get(id);
     if (!handoff) throw new HandoffError(404, 'No such conversation in the queue.');
     return { handoff, transcript: await this.transcripts.list(handoff.conversationId) };
   }
@@ -175,27 +178,34 @@ export class HandoffService {
    * that is slow or unreachable never holds the console (the agent hears if it failed).
    */
   async claim(id: string, agent: string): Promise<Handoff> {
-    const h = this.queue.claim(id, agent);
+    const h = await this.queue.claim(id, agent);
     if (!h) {
-      const now = this.queue.get(id);
+      const now = await this.queue.get(id);
       throw new HandoffError(now ? 409 : 404, now?.agent ? `${now.agent} has already taken this conversation.` : 'This conversation is no longer waiting.');
     }
     this.relay.publish({ type: 'queue' });
-    void this.toUser(h, agent, this.messages().say('agent_joined', { agent: escapeMarkdown(agent) })).catch((err: unknown) => {
+    const told = this.toUser(h, agent, this.messages().say('agent_joined', { agent: escapeMarkdown(agent) })).catch((err: unknown) => {
       this.log.warn({ err, handoffId: h.id }, 'could not tell the customer an agent joined');
       this.relay.publish({ type: 'notice', handoffId: h.id, text: "The customer's chat could not be reached to say you joined. Your replies will show whether they arrive." }, agent);
     });
+    this.background.add(told);
+    void told.finally(() => this.background.delete(told));
     return h;
   }
 
+  /** Resolves when the notices sent in the background (an agent joined) have gone out or failed (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.background]);
+  }
+
   async say(id: string, agent: string, text: string): Promise<void> {
-    const h = this.mine(id, agent);
+    const h = await this.mine(id, agent);
     await this.toUser(h, agent, this.messages().say('agent_said', { agent: escapeMarkdown(agent), text: escapeMarkdown(text) }));
   }
 
   /** Best effort and in the background: a typing indicator that cannot be shown is not worth waiting for. */
   async typing(id: string, agent: string): Promise<void> {
-    const h = this.mine(id, agent);
+    const h = await this.mine(id, agent);
     void this.send(h.reference, async (context) => {
       await context.sendActivity({ type: ActivityTypes.Typing }).catch(() => undefined);
     }).catch(() => undefined);
@@ -203,8 +213,8 @@ export class HandoffService {
 
   /** The bot takes over again; the ticket gets the transcript so far. */
   async handBack(id: string, agent: string): Promise<void> {
-    const h = this.mine(id, agent);
-    this.queue.end(h.id, 'returned');
+    const h = await this.mine(id, agent);
+    await this.queue.end(h.id, 'returned');
     this.relay.publish({ type: 'queue' });
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_handed_back', { agent: escapeMarkdown(agent) }));
@@ -212,8 +222,8 @@ export class HandoffService {
 
   /** The agent is done: the ticket is resolved with the whole transcript. */
   async close(id: string, agent: string): Promise<void> {
-    const h = this.mine(id, agent);
-    this.queue.end(h.id, 'closed');
+    const h = await this.mine(id, agent);
+    await this.queue.end(h.id, 'closed');
     this.relay.publish({ type: 'queue' });
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? this.messages().say('agent_closed_ticket', { reference: h.ticketReference }) : '' }));
@@ -229,8 +239,8 @@ export class HandoffService {
     }
   }
 
-  private mine(id: string, agent: string): Handoff {
-    const h = this.queue.get(id);
+  private async mine(id: string, agent: string): Promise<Handoff> {
+    const h = await this.queue.get(id);
     if (!h) throw new HandoffError(404, 'No such conversation in the queue.');
     if (h.status !== 'active' || h.agent !== agent) throw new HandoffError(409, h.status === 'active' ? `${h.agent ?? 'Someone else'} has this conversation.` : 'Claim this conversation first.');
     return h;

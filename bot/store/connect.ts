@@ -19,8 +19,6 @@ export interface Connection {
   dialect: Dialect;
   /** PostgreSQL only: the pool, for the clients that turn locks and LISTEN hold for long. */
   pool?: pg.Pool;
-  /** SQLite only: the one connection, for the parts of the app not yet moved behind the port. */
-  sqlite?: Database.Database;
   close(): Promise<void>;
 }
 
@@ -48,7 +46,7 @@ export function connect(location: StoreLocation): Connection {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */

@@ -53,7 +53,7 @@ describe('dialog logic (stub recognizer)', () => {
     expect(await c.say('second thing')).toMatch(/going round in circles[\s\S]*\[Talk to a person \| No, thanks\]/);
     expect(await c.say('No, thanks')).toMatch(/let's keep going/);
     expect((await app.services.tickets.list()).length).toBe(before);
-    expect(app.handoff.list().some((h) => h.conversationId === c.id)).toBe(false);
+    expect((await app.handoff.list()).some((h) => h.conversationId === c.id)).toBe(false);
   });
 
   it('a follow-up is answered from the topic just answered when the help text answers it directly', async () => {

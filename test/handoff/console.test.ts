@@ -29,7 +29,7 @@ describe('agent console (/agent)', () => {
       await s.post({ type: 'message', text });
       await app.directLine!.idle();
     }
-    const h = app.handoff.list().find((x) => x.conversationId === s.conversationId);
+    const h = (await app.handoff.list()).find((x) => x.conversationId === s.conversationId);
     expect(h?.status).toBe('waiting');
     return { s, id: h?.id ?? '' };
   }

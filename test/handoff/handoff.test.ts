@@ -30,7 +30,7 @@ async function completeHandoff(c: Conversation, firstReply: string): Promise<str
 describe('hand-off to a person', () => {
   const app = testApp();
   afterAll(() => app.close());
-  const openFor = (c: Conversation) => app.handoff.list().find((h) => h.conversationId === c.id);
+  const openFor = async (c: Conversation) => (await app.handoff.list()).find((h) => h.conversationId === c.id);
 
   it('a request for a person: queued at once with intent, fields and channel, then the ticket; the user is told what happens next', async () => {
     const c = new Conversation(app);
@@ -39,7 +39,7 @@ describe('hand-off to a person', () => {
     const asked = await c.say('can I talk to a real person please');
     expect(asked).toMatch(/Nobody from the support team is online right now/);
     expect(asked).toMatch(/Say “cancel” to stop waiting/);
-    expect(openFor(c)).toMatchObject({ status: 'waiting', intent: 'ip_block', reason: 'user_request', channel: 'test', fields: expect.objectContaining({ username: 'jane_doe' }) });
+    expect(await openFor(c)).toMatchObject({ status: 'waiting', intent: 'ip_block', reason: 'user_request', channel: 'test', fields: expect.objectContaining({ username: 'jane_doe' }) });
     // The Bot Framework handoff protocol: the event carries the context and the transcript.
     const initiate = c.last.find((a) => a.type === ActivityTypes.Event && a.name === 'handoff.initiate');
     expect(initiate?.value).toMatchObject({ intent: 'ip_block', reason: 'user_request' });
@@ -47,7 +47,7 @@ describe('hand-off to a person', () => {
     expect(transcript?.activities.map((a) => a.text)).toEqual(expect.arrayContaining(['jane_doe', 'can I talk to a real person please']));
     const reference = await completeHandoff(c, asked);
     // The agents' queue gets the ticket and what the customer gave while waiting.
-    expect(openFor(c)).toMatchObject({ ticketReference: reference, fields: expect.objectContaining({ username: 'jane_doe', account_email: 'jane@example.com' }) });
+    expect(await openFor(c)).toMatchObject({ ticketReference: reference, fields: expect.objectContaining({ username: 'jane_doe', account_email: 'jane@example.com' }) });
   });
 
   it('a conversation that already has an open ticket adds the hand-off to it instead of opening another', async () => {
@@ -57,7 +57,7 @@ describe('hand-off to a person', () => {
     const reply = await c.say('I want to talk to a person');
     expect(reply).toMatch(/will join this chat|Nobody from the support team is online/);
     expect(reply).toMatch(new RegExp(`added this to your ticket \\*\\*${reference}`));
-    expect(openFor(c)).toMatchObject({ ticketReference: reference, status: 'waiting' });
+    expect(await openFor(c)).toMatchObject({ ticketReference: reference, status: 'waiting' });
     expect((await app.services.tickets.list()).filter((t) => t.conversationId === c.id)).toHaveLength(1);
   });
 
@@ -68,18 +68,18 @@ describe('hand-off to a person', () => {
     await c.say('999.1.1.1');
     await c.say('my home one');
     expect(await c.say('dunno')).toMatch(/Would you like a person[\s\S]*\[Talk to a person \| Try again \| Cancel\]/);
-    expect(openFor(c)).toBeUndefined();
+    expect(await openFor(c)).toBeUndefined();
     await completeHandoff(c, await c.say('Talk to a person'));
-    expect(openFor(c)).toMatchObject({ reason: 'field_retries', intent: 'ip_block', fields: expect.objectContaining({ username: 'jane_doe' }) });
+    expect(await openFor(c)).toMatchObject({ reason: 'field_retries', intent: 'ip_block', fields: expect.objectContaining({ username: 'jane_doe' }) });
   });
 
   it('two messages in a row the bot did not understand offer a person; taking the offer hands over', async () => {
     const c = new Conversation(app);
     await c.say('what is the capital of France?');
     expect(await c.say('tell me a joke')).toMatch(/going round in circles[\s\S]*\[Talk to a person \| No, thanks\]/);
-    expect(openFor(c)).toBeUndefined();
+    expect(await openFor(c)).toBeUndefined();
     await completeHandoff(c, await c.say('Talk to a person'));
-    expect(openFor(c)?.reason).toBe('misunderstood');
+    expect((await openFor(c))?.reason).toBe('misunderstood');
   });
 
   it('a strongly negative message offers a person; a billing complaint with one negative word does not', async () => {
@@ -88,18 +88,18 @@ describe('hand-off to a person', () => {
     const first = await c.say('This is ridiculous, I am furious and fed up with your useless support');
     expect(first).toMatch(/sorry this has been so frustrating[\s\S]*\[Talk to a person \| Keep going here\]/);
     await completeHandoff(c, await c.say('Talk to a person'));
-    expect(openFor(c)?.reason).toBe('negative_sentiment');
+    expect((await openFor(c))?.reason).toBe('negative_sentiment');
 
     const d = new Conversation(app);
     expect(await d.say('I was charged twice this month')).toMatch(/Billing Support/);
-    expect(openFor(d)).toBeUndefined();
+    expect((await openFor(d))).toBeUndefined();
   });
 
   it('a tree step that says escalate hands over with its reason', async () => {
     const c = new Conversation(app);
     expect(await c.say('Contact support / open a ticket')).toMatch(/Talk to a person/);
     await completeHandoff(c, await c.say('2'));
-    expect(openFor(c)).toMatchObject({ reason: 'user_request', intent: 'support.contact' });
+    expect(await openFor(c)).toMatchObject({ reason: 'user_request', intent: 'support.contact' });
   });
 
   it('while waiting the bot answers that a person is coming and the agent sees what the user writes; an agent takes over, talks, and hands back', async () => {
@@ -107,7 +107,7 @@ describe('hand-off to a person', () => {
     const c = new Conversation(app);
     await c.say('my IP address is blocked');
     const reference = await completeHandoff(c, await c.say('talk to a human'));
-    const h = openFor(c);
+    const h = (await openFor(c));
     expect(h?.status).toBe('waiting');
 
     expect(await c.say('also, it happened on my phone too')).toMatch(/still in line/);
@@ -115,6 +115,7 @@ describe('hand-off to a person', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'message', handoffId: h?.id, role: 'user', text: 'also, it happened on my phone too' }));
 
     await app.handoff.claim(h?.id ?? '', 'Maria');
+    await app.handoff.settled();
     expect(c.sent().map(render)).toEqual(['**Maria** from the support team has joined the chat.']);
     await app.handoff.say(h?.id ?? '', 'Maria', 'Hi Jane, I am unblocking 198.51.100.23 now.');
     expect(c.sent().map(render)).toEqual(['**Maria:** Hi Jane, I am unblocking 198\\.51\\.100\\.23 now\\.']);
@@ -138,13 +139,13 @@ describe('hand-off to a person', () => {
   it('two agents cannot take the same conversation', async () => {
     const c = new Conversation(app);
     await completeHandoff(c, await c.say('I want to speak to an agent'));
-    const id = openFor(c)?.id ?? '';
+    const id = (await openFor(c))?.id ?? '';
     const results = await Promise.allSettled([app.handoff.claim(id, 'Maria'), app.handoff.claim(id, 'Tom')]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(HandoffError);
     expect((refused.reason as HandoffError).status).toBe(409);
-    const winner = openFor(c)?.agent ?? '';
+    const winner = (await openFor(c))?.agent ?? '';
     const loser = winner === 'Maria' ? 'Tom' : 'Maria';
     await expect(app.handoff.say(id, loser, 'hello')).rejects.toThrow(/has this conversation/);
   });
@@ -152,7 +153,7 @@ describe('hand-off to a person', () => {
   it('closing resolves the ticket with the whole transcript; the user can cancel waiting', async () => {
     const c = new Conversation(app);
     const reference = await completeHandoff(c, await c.say('get me a person'));
-    const id = openFor(c)?.id ?? '';
+    const id = (await openFor(c))?.id ?? '';
     await app.handoff.claim(id, 'Tom');
     await c.say('are you there?');
     await app.handoff.close(id, 'Tom');
@@ -164,7 +165,7 @@ describe('hand-off to a person', () => {
     const d = new Conversation(app);
     await completeHandoff(d, await d.say('talk to someone'));
     expect(await d.say('cancel')).toMatch(/no longer waiting for a person[\s\S]*stays open/);
-    expect(openFor(d)).toBeUndefined();
+    expect((await openFor(d))).toBeUndefined();
     expect(await d.say('my IP is blocked')).toMatch(/username/);
   });
 
@@ -176,14 +177,14 @@ describe('hand-off to a person', () => {
       const forged = new Conversation(app);
       await completeHandoff(forged, await forged.say('talk to a human'));
       await forged.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'completed' } });
-      expect(openFor(forged)).toMatchObject({ status: 'waiting' });
+      expect((await openFor(forged))).toMatchObject({ status: 'waiting' });
 
       const c = new Conversation(app, { channelId: 'omnichannel' });
       await completeHandoff(c, await c.say('talk to a human'));
       await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'accepted' } });
-      expect(openFor(c)).toMatchObject({ status: 'active', agent: 'external hub' });
+      expect(await openFor(c)).toMatchObject({ status: 'active', agent: 'external hub' });
       expect(await c.send({ type: ActivityTypes.Event, name: 'handoff.status', value: { state: 'completed' } })).toEqual([expect.stringMatching(/back with the assistant/)]);
-      expect(openFor(c)).toBeUndefined();
+      expect(await openFor(c)).toBeUndefined();
     } finally {
       policy.status_event_channels = trusted;
     }

@@ -30,7 +30,7 @@ describe('agent console when the customer cannot be reached', () => {
     expect(await c.say('I want to talk to a person')).toMatch(/pass this conversation to a person/);
     expect(await c.say('Nothing works since this morning')).toMatch(/email address of your Kartra account/);
     expect(await c.say('jane@example.com')).toMatch(/Your ticket is open/);
-    const h = app.handoff.list().find((x) => x.conversationId === c.id);
+    const h = (await app.handoff.list()).find((x) => x.conversationId === c.id);
     c.adapter.sendActivities = mode === 'fails'
       ? async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { statusCode: 502 }) }
       : () => new Promise(() => undefined);
@@ -119,13 +119,13 @@ describe('forged hand-off events', () => {
       await s.post({ type: 'message', text });
       await app.directLine!.idle();
     }
-    const open = () => app.handoff.list().find((h) => h.conversationId === s.conversationId);
-    expect(open()?.status).toBe('waiting');
+    const open = async () => (await app.handoff.list()).find((h) => h.conversationId === s.conversationId);
+    expect((await open())?.status).toBe('waiting');
     for (const state of ['accepted', 'completed', 'failed']) {
       await s.post({ type: 'event', name: 'handoff.status', value: { state } } as Partial<Activity> as Record<string, unknown>);
       await app.directLine!.idle();
     }
-    expect(open()).toMatchObject({ status: 'waiting' });
-    expect(open()?.agent).toBeUndefined();
+    expect(await open()).toMatchObject({ status: 'waiting' });
+    expect((await open())?.agent).toBeUndefined();
   });
 });

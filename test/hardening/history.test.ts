@@ -3,7 +3,7 @@
 import type { Activity } from 'botbuilder';
 import WebSocket from 'ws';
 import { CONVERSATION_MAX_BYTES } from '../../bot/directline/channel';
-import { PAGE_MAX_ACTIVITIES, PAGE_MAX_BYTES } from '../../bot/directline/conversationStore';
+import { PAGE_MAX_ACTIVITIES, PAGE_MAX_BYTES } from '../../bot/store/directLine';
 import { DirectLineSession, type ActivitySet } from '../directline/session';
 import { servedDuringTests, tempDir, testApp } from '../helpers';
 

@@ -1,5 +1,8 @@
 // The store port's contract, on both engines: SQLite (the embedded default) and a real PostgreSQL server
 // started by the test run. Concurrency cases run with two connections, as two instances would.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { connect, migrate, type Connection } from '../../bot/store/connect';
 import { openStore, type Store } from '../../bot/store';
 import { secretSetting } from '../../bot/store/settings';
@@ -186,23 +189,12 @@ describe.each(ENGINES)('store on %s', (engine: Engine) => {
 
 describe('an embedded database from before the store port', () => {
   it('is adopted with its data: tickets and Direct Line history, whose numbering goes on', async () => {
-    // Written by the previous synchronous stores, as a deployment upgrading in place has it.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { openDatabase } = require('../../bot/storage/database') as typeof import('../../bot/storage/database');
-    const { DirectLineConversationStore: ConversationStore } = require('../../bot/directline/conversationStore') as typeof import('../../bot/directline/conversationStore');
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    // As a deployment upgrading in place has it: the tables the synchronous stores created, with rows.
     const { dataDir } = await freshLocation('sqlite');
-    const old = openDatabase(dataDir);
-    const at = '2026-01-02T03:04:05.000Z';
-    old.prepare(`INSERT INTO tickets (id, reference, idempotency_key, department, subject, status, intent, channel, conversation_id, user_id, note,
-      fields, attachments, transcript, created_at, updated_at) VALUES ('t-old', 'KT-OLD234', 'old-1', 'Support', 'Login problem', 'open', 'login.cant_login',
-      'directline', 'c1', 'u1', NULL, '{"account_email":"jo@example.com"}', '[]', '[]', ?, ?)`).run(at, at);
-    const ticket = { reference: 'KT-OLD234' };
-    const conversations = new ConversationStore(old);
-    conversations.create('old-dl', 'u1');
-    conversations.append('old-dl', { type: 'message', text: 'one' });
-    conversations.append('old-dl', { type: 'message', text: 'two' });
+    const old = new Database(path.join(dataDir, 'triage.sqlite'));
+    old.exec(fs.readFileSync(path.join(__dirname, 'fixtures/before-store-port.sql'), 'utf8'));
     old.close();
+    const ticket = { reference: 'KT-OLD234' };
 
     const store = await openStore({ dataDir }, { instanceId: 'a' });
     try {

@@ -132,9 +132,10 @@ describe('Microsoft Teams', () => {
     await c.say('pat@example.com');
     await c.say('AB12CD');
     await c.say('Open the ticket');
-    const h = app.handoff.list().find((x) => x.conversationId === c.id);
+    const h = (await app.handoff.list()).find((x) => x.conversationId === c.id);
     expect(h?.reference).toMatchObject({ channelId: 'msteams', conversation: { id: c.id } });
     await app.handoff.claim(h?.id ?? '', 'Maria');
+    await app.handoff.settled();
     c.sent();
     const failing = failSends(c, 2, 502);
     await app.handoff.say(h?.id ?? '', 'Maria', 'Looking into it now');

@@ -1,7 +1,7 @@
 import { ActivityTypes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
-import { AGENT_TURN_KEY } from '../handoff/agentTurn';
-import type { TranscriptEntry } from '../tickets/ticket';
-import type { TranscriptStore } from '../store/transcripts';
+import { AGENT_TURN_KEY } from './handoff/agentTurn';
+import type { TranscriptEntry } from './tickets/ticket';
+import type { TranscriptStore } from './store/transcripts';
 
 function entryOf(a: Partial<Activity>, role: TranscriptEntry['role']): TranscriptEntry {
   const cards = (a.attachments ?? []).map((x) => ({
