@@ -103,7 +103,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   const adapter = new ChannelAdapter(auth);
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
   const agentSessions = store.agentSessions;
-  const relay = new AgentRelay((session) => agentSessions.active(session));
+  const relay = new AgentRelay((session) => agentSessions.active(session), store.presence);
   const handoff = new HandoffService(store.handoffs, relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs);
 
   const services: TriageServices = {

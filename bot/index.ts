@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const server = createServer(app, log);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.host, resolve));
   await app.directLine?.resumePending();
+  app.directLine?.startSweeping();
   app.retention.start();
   // The sentiment vocabulary takes ~0.4 s to load and blocks while it does: not on the first customer's
   // message, and not in the way of the first health checks right after start either.

@@ -80,7 +80,8 @@ export function mountMessages(server: restify.Server, app: App, log: Logger): vo
       res.send(401, { error: 'Unauthorized: a valid Bot Framework token is required.' });
       return;
     }
-    const turn = app.adapter.run(auth.result, activity, (context) => app.bot.run(context));
+    // One turn at a time per conversation (two answers sent at once would otherwise overwrite each other's state).
+    const turn = app.store.turns.run(activity.conversation.id, () => app.adapter.run(auth.result, activity, (context) => app.bot.run(context)));
     app.running.add(turn);
     void turn.finally(() => app.running.delete(turn)).catch(() => undefined);
     // Replies sent back through the connector can be slow (a channel that retries, an Emulator that is gone):

@@ -3,6 +3,7 @@ import { ActivityTypes, type Activity, type ChannelAccount, type Middleware, typ
 import type { Logger } from '../logger';
 import type { Store } from '../store';
 import { seqOf, type DirectLineConversation, type DirectLineStore } from '../store/directLine';
+import type { Notice } from '../store/events';
 import { currentTurn, runInTurn, TurnUnit } from '../store/turnUnit';
 import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, LocalDirectLineAdapter } from './adapter';
 import { ActivityStreams, DEFAULT_STREAM_LIMITS, type StreamLimits } from './streams';
@@ -56,12 +57,19 @@ export class DirectLineChannel {
   readonly tokens: DirectLineTokens;
   readonly adapter: LocalDirectLineAdapter;
   private readonly queues = new Map<string, Promise<void>>();
+  /** Ids of the user activities whose turns are queued or running here. */
+  private readonly queued = new Set<string>();
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly run: (context: TurnContext) => Promise<void>;
 
   constructor(opts: DirectLineChannelOptions) {
     this.all = opts.store;
     this.store = opts.store.directLine;
+    // Another instance stored something in a conversation whose streams are here; or the notices were
+    // interrupted and every stream reads on from its watermark.
+    opts.store.events.on('dl', (n: Notice) => this.streams.notify(n.c));
+    opts.store.events.on('resync', () => this.streams.notifyAll());
     this.streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
     this.tokens = new DirectLineTokens(opts.signingKey, opts.now);
     this.log = opts.log;
@@ -111,8 +119,10 @@ export class DirectLineChannel {
       this.enqueue({ ...activity, id: crypto.randomUUID() });
       return { id: '' };
     }
-    const { activity: stored } = await this.store.append(conversation.id, activity, true);
-    this.streams.notify(conversation.id);
+    const { activity: stored, watermark } = await this.store.append(conversation.id, activity, true);
+    this.changed(conversation.id);
+    // Turns an instance that stopped left unfinished in this conversation come first, in order.
+    for (const left of await this.store.pendingIn(conversation.id, Number(watermark))) this.enqueue(left);
     this.enqueue(stored);
     return stored;
   }
@@ -126,12 +136,24 @@ export class DirectLineChannel {
     await this.deliver({ type: ActivityTypes.Message, text, conversation: { id: conversationId } as Activity['conversation'], from: { ...this.bot, role: 'bot' } });
   }
 
-  /** Bot turns the process did not finish before it stopped: run them again, in order. */
-  async resumePending(): Promise<number> {
-    const pending = await this.store.pending();
+  /**
+   * Bot turns no process finished (this one before a restart, or another instance that stopped): run
+   * them again, in order. Each runs once: under the conversation's turn lock, a turn found done is skipped.
+   * `olderThanMs` leaves alone turns that may still be running elsewhere.
+   */
+  async resumePending(olderThanMs = 0): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const pending = (await this.store.pending()).filter((a) => !this.queued.has(a.id ?? '')
+      && (olderThanMs === 0 || new Date(a.timestamp ?? 0).getTime() < cutoff));
     for (const a of pending) this.enqueue(a);
-    if (pending.length) this.log.warn({ count: pending.length }, 'replaying Direct Line turns interrupted by a restart');
+    if (pending.length) this.log.warn({ count: pending.length }, 'replaying Direct Line turns left unfinished');
     return pending.length;
+  }
+
+  /** Now and then, turns another instance left unfinished when it stopped (the server starts this). */
+  startSweeping(everyMs = 15_000): void {
+    this.sweeper = setInterval(() => { void this.resumePending(everyMs).catch((err: unknown) => this.log.warn({ err }, 'pending-turn sweep failed')); }, everyMs);
+    this.sweeper.unref();
   }
 
   /** Resolves when every queued turn has finished (tests, shutdown). */
@@ -140,6 +162,7 @@ export class DirectLineChannel {
   }
 
   close(): void {
+    clearInterval(this.sweeper);
     this.streams.close();
   }
 
@@ -159,8 +182,14 @@ export class DirectLineChannel {
       return { ...activity, id: '' };
     }
     const { activity: stored } = await this.store.append(conversationId, activity);
-    this.streams.notify(conversationId);
+    this.changed(conversationId);
     return stored;
+  }
+
+  /** New history in a conversation: its streams here read on, and the other instances are told. */
+  private changed(conversationId: string): void {
+    this.streams.notify(conversationId);
+    void this.all.events.publish('dl', conversationId).catch((err: unknown) => this.log.warn({ err }, 'could not notify other instances'));
   }
 
   private envelope(conversationId: string, from: ChannelAccount): Partial<Activity> {
@@ -176,8 +205,11 @@ export class DirectLineChannel {
 
   private enqueue(activity: Partial<Activity>): void {
     const conversationId = activity.conversation?.id ?? '';
+    const id = activity.id ?? '';
+    if (id && this.queued.has(id)) return;
+    if (id) this.queued.add(id);
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
-    const turn = previous.then(async () => {
+    const turn = previous.then(() => this.all.turns.run(conversationId, async () => {
       // A turn replayed after a restart may have been finished by then (by another instance): not twice.
       const seq = seqOf(conversationId, activity.id);
       if (seq !== undefined && !(await this.store.isPending(conversationId, seq))) return;
@@ -192,12 +224,15 @@ export class DirectLineChannel {
       try {
         await this.all.commitTurn(unit);
         for (const after of unit.after) await after();
-        this.streams.notify(conversationId);
+        this.changed(conversationId);
       } catch (err) {
         this.log.error({ err, conversationId }, 'Direct Line turn could not be saved; it is replayed at the next start');
       }
-    });
+    })).catch((err: unknown) => this.log.error({ err, conversationId }, 'Direct Line turn could not run'));
     this.queues.set(conversationId, turn);
-    void turn.then(() => { if (this.queues.get(conversationId) === turn) this.queues.delete(conversationId); });
+    void turn.then(() => {
+      this.queued.delete(id);
+      if (this.queues.get(conversationId) === turn) this.queues.delete(conversationId);
+    });
   }
 }

@@ -93,6 +93,11 @@ export class ActivityStreams {
     for (const ws of this.byConversation.get(conversationId) ?? []) void this.pump(ws);
   }
 
+  /** Every stream reads on (after live notices were interrupted). */
+  notifyAll(): void {
+    for (const id of this.byConversation.keys()) this.notify(id);
+  }
+
   /** Sends something that is not history (a typing indicator) to the streams that have caught up. */
   publishEphemeral(conversationId: string, activity: object): void {
     for (const ws of this.byConversation.get(conversationId) ?? []) {

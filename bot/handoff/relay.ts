@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import type { AgentPresence } from '../store/presence';
 
 export type AgentEvent =
   | { type: 'queue' }
@@ -13,7 +15,7 @@ const STREAMS_PER_AGENT = 10;
 /** Bytes queued for a console that does not read; past this its stream is dropped (EventSource reconnects). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-interface Subscriber { agent: string; session: string }
+interface Subscriber { agent: string; session: string; id: string }
 
 /**
  * Live updates for signed-in agents over server-sent events: queue changes go to everyone, a
@@ -25,7 +27,11 @@ export class AgentRelay {
   private readonly keepAlive: NodeJS.Timeout;
 
   /** `sessionValid` is asked now and then, so an expired session's stream does not outlive it. */
-  constructor(private readonly sessionValid: (session: string) => Promise<boolean> = async () => true) {
+  /**
+   * `presence`: who has a console open on any instance (for the wait estimate); without it, this
+   * instance's streams count.
+   */
+  constructor(private readonly sessionValid: (session: string) => Promise<boolean> = async () => true, private readonly presence?: AgentPresence) {
     // A comment line now and then keeps proxies from closing an idle stream.
     this.keepAlive = setInterval(() => this.tick(), KEEP_ALIVE_MS);
     this.keepAlive.unref();
@@ -36,8 +42,13 @@ export class AgentRelay {
     for (const old of mine.slice(0, Math.max(0, mine.length - STREAMS_PER_AGENT + 1))) this.drop(old);
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');
-    this.streams.set(res, { agent, session });
-    res.on('close', () => this.streams.delete(res));
+    const id = crypto.randomUUID();
+    this.streams.set(res, { agent, session, id });
+    void this.presence?.here(id, agent).catch(() => undefined);
+    res.on('close', () => {
+      this.streams.delete(res);
+      void this.presence?.gone(id).catch(() => undefined);
+    });
   }
 
   /** To one agent, or to every agent when `agent` is undefined. */
@@ -51,9 +62,11 @@ export class AgentRelay {
     for (const [res, s] of this.streams) if (s.session === session) this.drop(res);
   }
 
-  /** Agents with the console open. */
-  online(): number {
-    return new Set([...this.streams.values()].map((s) => s.agent)).size;
+  /** Agents with the console open, on any instance. */
+  async online(): Promise<number> {
+    const here = new Set([...this.streams.values()].map((s) => s.agent)).size;
+    if (!this.presence) return here;
+    return Math.max(here, await this.presence.online().catch(() => here));
   }
 
   close(): void {
@@ -63,6 +76,8 @@ export class AgentRelay {
   }
 
   private tick(): void {
+    // Keeps this instance's consoles counted as online; rows of an instance that stopped expire.
+    void this.presence?.heartbeat([...this.streams.values()].map((s) => s.id)).catch(() => undefined);
     for (const [res, s] of this.streams) {
       void this.sessionValid(s.session).then((valid) => {
         if (!valid) this.drop(res);

@@ -76,7 +76,7 @@ export class HandoffService {
     const m = this.messages();
     const ticket = h.ticketReference ? ` with your ticket **${h.ticketReference}**` : '';
     const tail = m.say('handoff_tail', { ticket });
-    const online = this.relay.online();
+    const online = await this.relay.online();
     if (online === 0) return `${m.say('handoff_nobody_online')} ${tail}`;
     const ahead = await this.queue.position(h);
     const minutes = Math.max(1, Math.ceil(((ahead + 1) * this.policy().minutes_per_conversation) / online));

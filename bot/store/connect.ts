@@ -17,8 +17,12 @@ export interface StoreLocation {
 export interface Connection {
   db: Db;
   dialect: Dialect;
-  /** PostgreSQL only: the pool, for the clients that turn locks and LISTEN hold for long. */
+  /** PostgreSQL only: the queries' pool. */
   pool?: pg.Pool;
+  /** PostgreSQL only: clients held for the length of a turn (its advisory lock), apart from the queries'. */
+  lockPool?: pg.Pool;
+  /** PostgreSQL only: where a listening client connects (live notifications between instances). */
+  databaseUrl?: string;
   close(): Promise<void>;
 }
 
@@ -34,10 +38,12 @@ export function dialectOf(location: StoreLocation): Dialect {
 export function connect(location: StoreLocation): Connection {
   if (location.databaseUrl) {
     const pool = new pg.Pool({ connectionString: location.databaseUrl, max: location.poolSize ?? 10, types: pgTypes });
+    const lockPool = new pg.Pool({ connectionString: location.databaseUrl, max: 50, idleTimeoutMillis: 10_000 });
     // An idle client that loses its server (a restart) emits here; the pool replaces it.
     pool.on('error', () => undefined);
+    lockPool.on('error', () => undefined);
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+    return { db, dialect: 'postgres', pool, lockPool, databaseUrl: location.databaseUrl, close: async () => { await db.destroy(); await lockPool.end(); } };
   }
   fs.mkdirSync(location.dataDir, { recursive: true });
   const sqlite = new Database(path.join(location.dataDir, 'triage.sqlite'));

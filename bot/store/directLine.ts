@@ -105,6 +105,13 @@ export class DirectLineStore {
     return r?.pending === 1;
   }
 
+  /** A conversation's user activities before `beforeSeq` whose turn has not committed, oldest first. */
+  async pendingIn(conversationId: string, beforeSeq: number): Promise<Partial<Activity>[]> {
+    const rows = await this.db.selectFrom('dl_activities').select('activity').where('conversation_id', '=', conversationId)
+      .where('pending', '=', 1).where('seq', '<', beforeSeq).orderBy('seq').execute();
+    return rows.map((r) => parseActivity(r.activity));
+  }
+
   /** User activities whose turn never committed (a process stopped mid-turn), oldest first. */
   async pending(limit = 1000): Promise<Partial<Activity>[]> {
     const rows = await this.db.selectFrom('dl_activities').select('activity').where('pending', '=', 1)

@@ -6,7 +6,9 @@ import { FileStore } from './files';
 import { HandoffQueue } from './handoffs';
 import { AgentPresence } from './presence';
 import { StateStore, writeState } from './state';
+import { EventBus } from './events';
 import { SqlTicketStore } from './tickets';
+import { TurnLock } from './turnLock';
 import { insertTranscript, TranscriptStore } from './transcripts';
 import type { TurnUnit } from './turnUnit';
 
@@ -25,6 +27,10 @@ export class Store {
   readonly handoffs: HandoffQueue;
   readonly agentSessions: AgentSessions;
   readonly presence: AgentPresence;
+  /** One turn at a time per conversation, across instances. */
+  readonly turns: TurnLock;
+  /** Live notices between instances. */
+  readonly events: EventBus;
 
   private readonly now: () => number;
 
@@ -39,6 +45,8 @@ export class Store {
     this.handoffs = new HandoffQueue(db);
     this.agentSessions = new AgentSessions(db, options.now);
     this.presence = new AgentPresence(db, options.instanceId, options.now);
+    this.turns = new TurnLock(connection.lockPool);
+    this.events = new EventBus(connection, options.instanceId);
   }
 
   get dialect() { return this.connection.dialect; }
@@ -72,8 +80,9 @@ export class Store {
     return r !== undefined;
   }
 
-  close(): Promise<void> {
-    return this.connection.close();
+  async close(): Promise<void> {
+    await this.events.stop();
+    await this.connection.close();
   }
 }
 
@@ -86,5 +95,7 @@ export async function openStore(location: StoreLocation, options: { instanceId: 
     await connection.close();
     throw err;
   }
-  return new Store(connection, options);
+  const store = new Store(connection, options);
+  await store.events.start();
+  return store;
 }

@@ -1,7 +1,7 @@
 import type { Db } from './schema';
 
 /** How long an open console counts as online after its instance last vouched for it. */
-export const PRESENCE_TTL_MS = 45_000;
+export const PRESENCE_TTL_MS = 60_000;
 
 /**
  * Which agents have the console open, across instances: each instance keeps a row per open stream and

@@ -68,7 +68,7 @@ describe('slow readers', () => {
     streams.close();
   });
 
-  it('an agent console that does not read its event stream is dropped', () => {
+  it('an agent console that does not read its event stream is dropped', async () => {
     const relay = new AgentRelay();
     const res = Object.assign(new EventEmitter(), {
       writableLength: 0, ended: false,
@@ -80,7 +80,7 @@ describe('slow readers', () => {
     relay.subscribe('Maria', 's1', res as unknown as ServerResponse);
     for (let i = 0; i < 2000 && !res.ended; i++) relay.publish({ type: 'message', handoffId: 'h', role: 'user', text: 'y'.repeat(1000), at: '' });
     expect(res.ended).toBe(true);
-    expect(relay.online()).toBe(0);
+    expect(await relay.online()).toBe(0);
     relay.close();
   });
 });
