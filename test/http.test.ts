@@ -30,6 +30,19 @@ describe('POST /api/messages (local mode)', () => {
     return body.activities.map((a) => a.text ?? JSON.stringify(a.attachments)).join('\n');
   }
 
+  it('two answers to one question sent at the same instant both count: the second is read after the first (100 races)', async () => {
+    for (let race = 0; race < 100; race++) {
+      const conv = `http-race-${race}`;
+      expect(await say('my account is not active', conv)).toMatch(/email address of your Kartra account/);
+      const replies = await Promise.all([say('first@example.com', conv), say('second@example.com', conv)]);
+      // The first turn takes the email and asks for the Support Code; the second is read at that question.
+      // (On SQLite a turn is over before the second request is parsed; `npm run test:postgres` runs this
+      // where turns overlap: without the turn lock, both are told "What is your Support Code?".)
+      expect(replies.filter((r) => /^What is your Support Code\?/.test(r))).toHaveLength(1);
+      expect(replies.filter((r) => !/^What is your Support Code\?/.test(r))).toHaveLength(1);
+    }
+  }, 60_000);
+
   it('answers /healthz', async () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
