@@ -26,6 +26,7 @@ import { TeamsRetry, type RetryOptions } from './teams/retry';
 import { TeamsShaping } from './teams/shaping';
 import { ProactiveRouter } from './handoff/proactive';
 import { AgentRelay } from './handoff/relay';
+import { RelayAcrossInstances } from './handoff/relayAcross';
 import { HandoffService } from './handoff/service';
 import { PublicAddress } from './web/publicAddress';
 import { Retention } from './store/retentionSweep';
@@ -104,7 +105,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
   const agentSessions = store.agentSessions;
   const relay = new AgentRelay((session) => agentSessions.active(session), store.presence);
-  const handoff = new HandoffService(store.handoffs, relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs);
+  const handoff = new HandoffService(store.handoffs, relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs, new RelayAcrossInstances(store, relay, log));
 
   const services: TriageServices = {
     brain,

@@ -68,7 +68,10 @@ export class DirectLineChannel {
     this.store = opts.store.directLine;
     // Another instance stored something in a conversation whose streams are here; or the notices were
     // interrupted and every stream reads on from its watermark.
-    opts.store.events.on('dl', (n: Notice) => this.streams.notify(n.c));
+    opts.store.events.on('dl', (n: Notice) => {
+      if (n.t === 'typing') this.streams.publishEphemeral(n.c, this.typingOf(n.c));
+      else this.streams.notify(n.c);
+    });
     opts.store.events.on('resync', () => this.streams.notifyAll());
     this.streams = new ActivityStreams({ ...DEFAULT_STREAM_LIMITS, ...opts.streamLimits });
     this.tokens = new DirectLineTokens(opts.signingKey, opts.now);
@@ -173,6 +176,7 @@ export class DirectLineChannel {
     if (activity.type === ActivityTypes.Typing) {
       const out = { ...activity, id: `${conversationId}|typing-${crypto.randomUUID()}` };
       this.streams.publishEphemeral(conversationId, out);
+      void this.all.events.publish('dl', conversationId, undefined, 'typing').catch(() => undefined);
       return out;
     }
     // Inside a turn of this conversation, the reply is stored with the turn's commit (see enqueue).
@@ -184,6 +188,11 @@ export class DirectLineChannel {
     const { activity: stored } = await this.store.append(conversationId, activity);
     this.changed(conversationId);
     return stored;
+  }
+
+  /** A typing indicator from the bot's side (an agent typing on another instance). */
+  private typingOf(conversationId: string): Partial<Activity> {
+    return { type: ActivityTypes.Typing, id: `${conversationId}|typing-${crypto.randomUUID()}`, ...this.envelope(conversationId, { ...this.bot, role: 'bot' }) };
   }
 
   /** New history in a conversation: its streams here read on, and the other instances are told. */

@@ -6,6 +6,8 @@ import type { Messages } from '../../rules/messages';
 import type { EscalationPolicy } from '../../rules/schema';
 import type { Logger } from '../logger';
 import type { TranscriptStore } from '../store/transcripts';
+import { afterCommit } from '../store/turnUnit';
+import type { RelayAcrossInstances } from './relayAcross';
 import type { TranscriptEntry } from '../tickets/ticket';
 import type { TicketStore } from '../tickets/ticket';
 import { AGENT_TURN_KEY } from './agentTurn';
@@ -47,7 +49,14 @@ export class HandoffService {
     private readonly messages: () => Messages,
     private readonly log: Logger,
     private readonly deliveryTimeoutMs = DELIVERY_TIMEOUT_MS,
+    private readonly across?: RelayAcrossInstances,
   ) {}
+
+  /** The queue changed: every console here and on the other instances reloads it. */
+  private queueChanged(): void {
+    this.relay.publish({ type: 'queue' });
+    this.across?.tell('queue');
+  }
 
   /** Queues the conversation at once and tells the customer who joins and when (`lead` goes first). */
   async escalate(context: TurnContext, details: EscalationDetails, lead?: string): Promise<Handoff> {
@@ -66,7 +75,7 @@ export class HandoffService {
         { handoffId: handoff.id, intent: handoff.intent, reason: handoff.reason, fields: handoff.fields, ticket: handoff.ticketReference },
         { activities: transcript as Activity[] }));
     }
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
     this.log.info({ handoffId: handoff.id, channel: handoff.channel, reason: handoff.reason }, 'conversation queued for a person');
     return handoff;
   }
@@ -91,7 +100,7 @@ export class HandoffService {
     const h = await this.queue.openFor(conversationId);
     if (!h) return;
     await this.queue.open({ conversationId, channel: h.channel, reference: h.reference as Record<string, unknown>, intent: h.intent, reason: h.reason, fields, ticketReference: reference });
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
   }
 
   /** Whether a person is waiting for or talking to this conversation. */
@@ -108,7 +117,7 @@ export class HandoffService {
   /** The customer stops waiting ("cancel" in the queue). */
   async leaveQueue(context: TurnContext, h: Handoff): Promise<void> {
     await this.queue.end(h.id, 'cancelled');
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
     await context.sendActivity(this.messages().say('handoff_cancelled', { ticket: this.ticketNote(h) }));
   }
 
@@ -127,6 +136,7 @@ export class HandoffService {
     if (!h) return 'continue';
     if (a.type === ActivityTypes.Typing) {
       if (h.agent) this.relay.publish({ type: 'typing', handoffId: h.id }, h.agent);
+      this.across?.tell('typing', h.conversationId, h.id);
       return 'stop';
     }
     // Anything else (a proactive continuation carrying the agent's words, events) is not the user's.
@@ -135,6 +145,8 @@ export class HandoffService {
       type: 'message', handoffId: h.id, role: 'user', text: a.text ?? '', at: new Date().toISOString(),
       ...(a.attachments?.length ? { attachments: a.attachments.map((x) => ({ name: x.name ?? x.contentType, ...(x.contentUrl ? { url: x.contentUrl } : {}) })) } : {}),
     }, h.agent);
+    // Other instances read the line from the transcript once the turn has stored it.
+    await afterCommit(() => this.across?.tell('message', h.conversationId, h.id));
     return h.status === 'active' ? 'stop' : 'continue';
   }
 
@@ -160,7 +172,7 @@ export class HandoffService {
       await this.queue.end(h.id, 'cancelled');
       await context.sendActivity(this.messages().say('handoff_failed', { ticket: this.ticketNote(h) }));
     }
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
   }
 
   list(): Promise<Handoff[]> {
@@ -183,7 +195,7 @@ export class HandoffService {
       const now = await this.queue.get(id);
       throw new HandoffError(now ? 409 : 404, now?.agent ? `${now.agent} has already taken this conversation.` : 'This conversation is no longer waiting.');
     }
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
     const told = this.toUser(h, agent, this.messages().say('agent_joined', { agent: escapeMarkdown(agent) })).catch((err: unknown) => {
       this.log.warn({ err, handoffId: h.id }, 'could not tell the customer an agent joined');
       this.relay.publish({ type: 'notice', handoffId: h.id, text: "The customer's chat could not be reached to say you joined. Your replies will show whether they arrive." }, agent);
@@ -215,7 +227,7 @@ export class HandoffService {
   async handBack(id: string, agent: string): Promise<void> {
     const h = await this.mine(id, agent);
     await this.queue.end(h.id, 'returned');
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_handed_back', { agent: escapeMarkdown(agent) }));
   }
@@ -224,7 +236,7 @@ export class HandoffService {
   async close(id: string, agent: string): Promise<void> {
     const h = await this.mine(id, agent);
     await this.queue.end(h.id, 'closed');
-    this.relay.publish({ type: 'queue' });
+    this.queueChanged();
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? this.messages().say('agent_closed_ticket', { reference: h.ticketReference }) : '' }));
   }

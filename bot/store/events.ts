@@ -5,7 +5,10 @@ import type { Connection } from './connect';
 
 const CHANNEL = 'kt_events';
 /** What instances tell each other: which conversation has news, never what it says (that is read from the store). */
-const NoticeSchema = z.object({ i: z.string().max(100), k: z.enum(['dl', 'relay']), c: z.string().max(500), h: z.string().max(100).optional() });
+const NoticeSchema = z.object({
+  i: z.string().max(100), k: z.enum(['dl', 'relay']), c: z.string().max(500), h: z.string().max(100).optional(),
+  t: z.enum(['queue', 'typing', 'message']).optional(),
+});
 export type Notice = z.infer<typeof NoticeSchema>;
 
 /**
@@ -28,9 +31,9 @@ export class EventBus extends EventEmitter {
   }
 
   /** Tells the other instances; this one has already acted on it. */
-  async publish(kind: Notice['k'], conversationId: string, handoffId?: string): Promise<void> {
+  async publish(kind: Notice['k'], conversationId: string, handoffId?: string, type?: Notice['t']): Promise<void> {
     if (this.connection.dialect !== 'postgres' || !this.connection.pool) return;
-    const notice: Notice = { i: this.instanceId, k: kind, c: conversationId, ...(handoffId ? { h: handoffId } : {}) };
+    const notice: Notice = { i: this.instanceId, k: kind, c: conversationId, ...(handoffId ? { h: handoffId } : {}), ...(type ? { t: type } : {}) };
     await this.connection.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
   }
 

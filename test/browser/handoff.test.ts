@@ -1,27 +1,42 @@
 // A customer in the widget and an agent in the console, in two real Chromium pages against the real
-// server process: the whole hand-off, both directions, and back to the bot. Screenshots in test-output/.
+// server process: the whole hand-off, both directions, and back to the bot. Then the same with two
+// instances on one PostgreSQL, the agent signed in on one and the customer's widget on the other.
+// Screenshots in test-output/.
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { hashSecret } from '../../bot/agent/secrets';
 import { startServer, type ServerProcess } from '../serverProcess';
+import { freshLocation } from '../store/engines';
 import { tempDir } from '../tmp';
 import { bubble, launch, OUT, step, ticketsIn, type } from './widgetPage';
 
-describe('hand-off in the browser: widget and agent console', () => {
-  let server: ServerProcess;
+const AGENTS = `Maria=${hashSecret('maria-secret-1')}`;
+
+describe.each([
+  ['one instance', false],
+  ['the agent on instance B, the customer on instance A (PostgreSQL)', true],
+])('hand-off in the browser: widget and agent console, %s', (_name, twoInstances) => {
+  let customerSide: ServerProcess;
+  let agentSide: ServerProcess;
   let browser: Browser;
   const dataDir = tempDir();
+  let databaseUrl: string | undefined;
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer({ DATA_DIR: dataDir, AGENTS: `Maria=${hashSecret('maria-secret-1')}` }), launch()]);
+    databaseUrl = twoInstances ? (await freshLocation('postgres')).databaseUrl : undefined;
+    const env = { DATA_DIR: dataDir, AGENTS, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+    [customerSide, agentSide, browser] = await Promise.all([
+      startServer(env), twoInstances ? startServer({ ...env, DATA_DIR: tempDir() }) : Promise.resolve(undefined), launch(),
+    ]).then(([c, a, b]) => [c, a ?? c, b] as const);
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
+    await customerSide?.stop();
+    if (agentSide !== customerSide) await agentSide?.stop();
   });
 
   it('an agent takes the conversation, they talk both ways, the agent hands back, the bot answers; the ticket has it all', async () => {
     const agentPage = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-    await agentPage.goto(`${server.url}/agent`);
+    await agentPage.goto(`${agentSide.url}/agent`);
     await agentPage.waitForURL(/\/agent\/login$/);
     await agentPage.getByLabel('Name').fill('Maria');
     await agentPage.getByLabel('Secret').fill('maria-secret-1');
@@ -29,7 +44,7 @@ describe('hand-off in the browser: widget and agent console', () => {
     await agentPage.getByText('Signed in as Maria').waitFor();
 
     const user = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
-    await user.goto(server.url);
+    await user.goto(customerSide.url);
     await step(user, () => user.getByRole('button', { name: 'Open chat with Kartra Support' }).click(), 'Tell me in your own words');
     // Queued at once (the agent is online, so a wait is given), then what the ticket needs, while waiting.
     await step(user, () => type(user, 'I want to talk to a person'), /A person from the support team will join this chat in about \d+ minute/);
@@ -52,14 +67,14 @@ describe('hand-off in the browser: widget and agent console', () => {
     await type(user, 'Thanks! The domain is shop.example.com <script>alert(1)</script>');
     await agentPage.locator('#transcript').getByText('Thanks! The domain is shop.example.com <script>alert(1)</script>').waitFor();
     expect(await agentPage.locator('#transcript script').count()).toBe(0);
-    await agentPage.screenshot({ path: path.join(OUT, 'console-conversation.png') });
-    await user.screenshot({ path: path.join(OUT, 'widget-with-agent.png') });
+    await agentPage.screenshot({ path: path.join(OUT, twoInstances ? 'console-conversation-two-instances.png' : 'console-conversation.png') });
+    await user.screenshot({ path: path.join(OUT, twoInstances ? 'widget-with-agent-two-instances.png' : 'widget-with-agent.png') });
 
     await step(user, () => agentPage.getByRole('button', { name: 'Hand back to the bot' }).click(), 'handed you back to the assistant');
     await step(user, () => type(user, 'How many custom domains can I connect?'), /domain/i);
-    await user.screenshot({ path: path.join(OUT, 'widget-after-handback.png') });
+    await user.screenshot({ path: path.join(OUT, twoInstances ? 'widget-after-handback-two-instances.png' : 'widget-after-handback.png') });
 
-    const ticket = (await ticketsIn(dataDir)).find((t) => t.reference === reference);
+    const ticket = (await ticketsIn(dataDir, databaseUrl)).find((t) => t.reference === reference);
     expect(ticket?.transcript.map((t) => `${t.role}: ${t.text}`)).toEqual(expect.arrayContaining([
       'user: I want to talk to a person',
       'agent: **Maria:** Hi Jane, checking the DNS of your domain now\\.',

@@ -39,7 +39,7 @@ export async function type(page: Page, text: string): Promise<void> {
 }
 
 /** The store's tickets, through the `tickets` command as a support lead would read them. */
-export async function ticketsIn(dataDir: string): Promise<{ reference: string; subject: string; status: string; fields: Record<string, string>; transcript: { role: string; text: string }[] }[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../dist/scripts/tickets.js'), '--json'], { env: { ...process.env, DATA_DIR: dataDir } });
+export async function ticketsIn(dataDir: string, databaseUrl?: string): Promise<{ reference: string; subject: string; status: string; fields: Record<string, string>; transcript: { role: string; text: string }[] }[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../dist/scripts/tickets.js'), '--json'], { env: { ...process.env, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
   return JSON.parse(stdout) as Awaited<ReturnType<typeof ticketsIn>>;
 }
