@@ -153,6 +153,15 @@ export class DirectLineChannel {
     return pending.length;
   }
 
+  /**
+   * A page reconnects to a conversation (perhaps here, after the instance it talked to stopped): its
+   * unfinished turns run now rather than at the next sweep. One still running elsewhere holds the turn
+   * lock; once it is done, the replay here finds it done and skips it.
+   */
+  async resumeConversation(conversationId: string): Promise<void> {
+    for (const left of await this.store.pendingIn(conversationId, Number.MAX_SAFE_INTEGER)) this.enqueue(left);
+  }
+
   /** Now and then, turns another instance left unfinished when it stopped (the server starts this). */
   startSweeping(everyMs = 15_000): void {
     this.sweeper = setInterval(() => { void this.resumePending(everyMs).catch((err: unknown) => this.log.warn({ err }, 'pending-turn sweep failed')); }, everyMs);

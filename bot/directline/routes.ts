@@ -150,6 +150,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
     if (!conversation) return;
     const token = bearer(req.headers.authorization) ?? '';
     const watermark = typeof req.query?.watermark === 'string' ? req.query.watermark : undefined;
+    await channel.resumeConversation(conversation.id);
     res.send(200, { conversationId: conversation.id, token, streamUrl: streamUrl(conversation.id, token, watermark) });
   });
 
@@ -259,6 +260,7 @@ export function mountDirectLine(server: restify.Server, o: DirectLineRouteOption
         if (!conversation) { refuse(404, 'Not Found'); return; }
         wss.handleUpgrade(req, socket, head, (ws) => {
           channel.streams.attach(target.conversationId, ws, parseWatermark(target.watermark), (w) => channel.store.since(target.conversationId, w));
+          void channel.resumeConversation(target.conversationId).catch((err: unknown) => o.log.warn({ err }, 'could not resume unfinished turns'));
         });
       }).catch((err: unknown) => {
         o.log.error({ err }, 'stream upgrade failed');

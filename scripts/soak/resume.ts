@@ -40,11 +40,17 @@ async function answerTo(s: DirectLineSession, clientId: string, timeoutMs = 15_0
   }
 }
 
-export async function runResume(opts: { conversations: number; seed: number; onProgress?: (done: number) => void }): Promise<ResumeReport> {
+/**
+ * `databaseUrl`: failover instead of restart. Two instances share that PostgreSQL database; the one the
+ * customer talks to is killed, and the customer's client reconnects to the other, as a load balancer
+ * would send it; the killed one comes back as the spare.
+ */
+export async function runResume(opts: { conversations: number; seed: number; databaseUrl?: string; onProgress?: (done: number) => void }): Promise<ResumeReport> {
   const rng = new Rng(opts.seed);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-soak-resume-'));
-  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', WIDGET_TOKENS_PER_SECOND: '1000' };
+  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', WIDGET_TOKENS_PER_SECOND: '1000', ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}) };
   let server: ServerProcess = await startServer(env);
+  let spare: ServerProcess | undefined = opts.databaseUrl ? await startServer({ ...env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'kt-soak-spare-')) }) : undefined;
   const port = String(server.port);
   const report: ResumeReport = { conversations: opts.conversations, resumed: 0, repeatedReplies: 0, resent: 0, failures: [] };
   const scripts: CustomerScript[] = [];
@@ -54,7 +60,7 @@ export async function runResume(opts: { conversations: number; seed: number; onP
       scripts.push(script);
       const kill = rng.int(0, script.turns.length - 1);
       try {
-        const s = await DirectLineSession.start(server.url);
+        let s: DirectLineSession = await DirectLineSession.start(server.url);
         let watermark = (await s.replies('')).watermark;
         for (let t = 0; t < kill; t++) watermark = await playTurn(s, script.turns[t]!, watermark, `c${n}-${t}`);
 
@@ -69,7 +75,17 @@ export async function runResume(opts: { conversations: number; seed: number; onP
           await sleep(rng.int(0, 3));
         }
         await server.stop('SIGKILL');
-        server = await startServer({ ...env, PORT: port });
+        if (spare) {
+          // The other instance takes the conversation: the page reconnects there with its token.
+          const killedPort = String(server.port);
+          server = spare;
+          s = new DirectLineSession(server.url, s.token, s.conversationId, s.userId);
+          const reconnect = await s.call('GET', `/conversations/${s.conversationId}`);
+          if (reconnect.status !== 200) throw new Error(`reconnect to the other instance: ${reconnect.status}`);
+          spare = await startServer({ ...env, PORT: killedPort, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'kt-soak-spare-')) });
+        } else {
+          server = await startServer({ ...env, PORT: port });
+        }
 
         // As Web Chat does after reconnecting: if the message is not in the history, send it again.
         const history = (await s.since('')).activities;
@@ -85,7 +101,7 @@ export async function runResume(opts: { conversations: number; seed: number; onP
         // A scripted conversation with valid answers never gets the same bot message twice.
         const said = (await s.since('')).activities.filter((a) => a.type === 'message' && a.from?.role === 'bot').map((a) => botText([a]));
         report.repeatedReplies += said.length - new Set(said).size;
-        const ticket = (await listTickets(dataDir)).filter((x) => x.conversationId === s.conversationId);
+        const ticket = (await listTickets(dataDir, opts.databaseUrl)).filter((x) => x.conversationId === s.conversationId);
         const expected = script.ticket;
         if (!expected || ticket.length !== 1 || !sameFields(ticket[0]?.fields ?? {}, expected.fields)) {
           throw new Error(`ticket: expected one with ${JSON.stringify(expected?.fields)}, got ${JSON.stringify(ticket.map((x) => x.fields))}`);
@@ -99,6 +115,7 @@ export async function runResume(opts: { conversations: number; seed: number; onP
     }
   } finally {
     await server.stop();
+    await spare?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return report;

@@ -6,9 +6,10 @@ import { projectRoot } from '../../rules/projectRoot';
 export interface ListedTicket { reference: string; subject: string; conversationId: string; fields: Record<string, string> }
 
 /** The store's tickets through `npm run tickets -- --json`, as a support lead (or the project's measurements) reads them. */
-export async function listTickets(dataDir: string): Promise<ListedTicket[]> {
+export async function listTickets(dataDir: string, databaseUrl?: string): Promise<ListedTicket[]> {
   const script = path.join(projectRoot(), 'dist', 'scripts', 'tickets.js');
-  const { stdout } = await promisify(execFile)(process.execPath, [script, '--json'], { env: { ...process.env, DATA_DIR: dataDir }, maxBuffer: 512 * 1024 * 1024 });
+  const env = { ...process.env, DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  const { stdout } = await promisify(execFile)(process.execPath, [script, '--json'], { env, maxBuffer: 512 * 1024 * 1024 });
   return JSON.parse(stdout) as ListedTicket[];
 }
 

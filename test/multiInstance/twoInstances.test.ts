@@ -4,6 +4,7 @@
 // expected ones.
 import type { Activity } from 'botbuilder';
 import { DirectLineSession } from '../../scripts/soak/directLineClient';
+import { runResume } from '../../scripts/soak/resume';
 import { tempDir } from '../helpers';
 import { startServer, type ServerProcess } from '../serverProcess';
 import { freshLocation } from '../store/engines';
@@ -104,4 +105,13 @@ describe('two instances on one PostgreSQL', () => {
       for (const [i, text] of users.entries()) expect(answers[i]).toMatch(questions.find(([q]) => q === text)![1]);
     }
   }, 300_000);
+});
+
+describe('an instance killed mid-conversation (kill -9)', () => {
+  it('the customer reconnects to the other instance and carries on at the same question; nothing they wrote is lost; one ticket each (6 conversations)', async () => {
+    const { databaseUrl } = await freshLocation('postgres');
+    const report = await runResume({ conversations: 6, seed: 5, ...(databaseUrl ? { databaseUrl } : {}) });
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({ conversations: 6, resumed: 6, repeatedReplies: 0 });
+  }, 180_000);
 });
