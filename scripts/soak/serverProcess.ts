@@ -42,11 +42,11 @@ function freePort(): Promise<number> {
  * Runs the built server and resolves once it is ready: when it logs "ready" (LOG_LEVEL info, the default
  * here), or, at quieter levels, when /healthz answers on a port chosen beforehand.
  */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, entry: string = ENTRY): Promise<ServerProcess> {
   const quiet = env.LOG_LEVEL !== undefined && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL);
   const port = env.PORT ?? (quiet ? String(await freePort()) : '0');
   // As `npm start` runs it: restify's spdy dependency touches a deprecated Node API at load; silence that one.
-  const child = spawn(process.execPath, ['--disable-warning=DEP0111', ENTRY], { env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port } });
+  const child = spawn(process.execPath, ['--disable-warning=DEP0111', entry], { env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: port } });
   let out = '';
   let err = '';
   let running = true;
