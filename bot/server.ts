@@ -39,6 +39,11 @@ export function createServer(app: App, log: Logger): restify.Server {
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
   });
+  // Ready to take traffic: the store answers (a load balancer stops sending here while it doesn't).
+  server.get('/readyz', async (_req, res) => {
+    const ok = await app.store.ping().then(() => true, () => false);
+    res.send(ok ? 200 : 503, { status: ok ? 'ready' : 'store unavailable' });
+  });
 
   mountMessages(server, app, log);
 

@@ -43,10 +43,18 @@ describe('POST /api/messages (local mode)', () => {
     }
   }, 60_000);
 
-  it('answers /healthz', async () => {
+  it('answers /healthz, and /readyz while the store answers', async () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
+    const ping = app.store.ping;
+    app.store.ping = async () => { throw new Error('connection refused'); };
+    try {
+      const down = await fetch(`${url}/readyz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ status: 'store unavailable' });
+    } finally { app.store.ping = ping; }
   });
 
   it('completes an IP-block ticket with expectReplies, and `npm run tickets -- --json` lists it', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Activity } from 'botbuilder';
 import { AgentSessions } from './agentSessions';
 import { connect, migrate, type Connection, type StoreLocation } from './connect';
@@ -71,6 +72,11 @@ export class Store {
       }
       return stored;
     });
+  }
+
+  /** Throws when the database does not answer. */
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.connection.db);
   }
 
   /** Whether a turn on this HTTP activity (a Teams redelivery) was already committed. */
