@@ -19,7 +19,7 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = { perConversation: 10, perAdd
 
 export type Admission = { ok: true } | { ok: false; status: number; reason: string };
 
-interface Reader { watermark: number; read: (watermark: number) => Promise<ActivitySet>; reading: boolean; again: boolean }
+interface Reader { watermark: number; read: (watermark: number) => Promise<ActivitySet>; reading: boolean; again: boolean; ephemeral: object[] }
 
 /**
  * The open WebSocket streams of each conversation. Every message is an ActivitySet, as Direct Line sends;
@@ -77,7 +77,7 @@ export class ActivityStreams {
     }
     members.add(ws);
     this.alive.add(ws);
-    this.readers.set(ws, { watermark: from, read, reading: false, again: false });
+    this.readers.set(ws, { watermark: from, read, reading: false, again: false, ephemeral: [] });
     ws.on('pong', () => this.alive.add(ws));
     // The client sends an empty keep-alive now and then and nothing else; nothing it sends is read.
     ws.on('close', () => {
@@ -98,12 +98,21 @@ export class ActivityStreams {
     for (const id of this.byConversation.keys()) this.notify(id);
   }
 
-  /** Sends something that is not history (a typing indicator) to the streams that have caught up. */
+  /**
+   * Sends something that is not history (a typing indicator) to the conversation's streams: at once, or,
+   * to one that is sending a page of history, right after that page (so it follows what came before it).
+   */
   publishEphemeral(conversationId: string, activity: object): void {
     for (const ws of this.byConversation.get(conversationId) ?? []) {
       const reader = this.readers.get(ws);
-      if (reader && !reader.reading) this.send(ws, { activities: [activity], watermark: String(reader.watermark) });
+      if (!reader) continue;
+      if (reader.reading) { if (reader.ephemeral.length < 10) reader.ephemeral.push(activity); } else this.send(ws, { activities: [activity], watermark: String(reader.watermark) });
     }
+  }
+
+  private flushEphemeral(ws: WebSocket, reader: Reader): void {
+    const waiting = reader.ephemeral.splice(0);
+    if (waiting.length) this.send(ws, { activities: waiting, watermark: String(reader.watermark) });
   }
 
   /** One reader per stream at a time; a notify while it reads makes it read once more when done. */
@@ -121,11 +130,13 @@ export class ActivityStreams {
         if (ws.bufferedAmount > this.limits.maxBufferedBytes) { ws.terminate(); return; }
         await new Promise<void>((resolve, reject) => ws.send(JSON.stringify(page), (err) => (err ? reject(err) : resolve())));
         reader.watermark = Number(page.watermark);
+        this.flushEphemeral(ws, reader);
       }
     } catch {
       ws.terminate();
     } finally {
       reader.reading = false;
+      if (ws.readyState === WebSocket.OPEN) this.flushEphemeral(ws, reader);
     }
   }
 

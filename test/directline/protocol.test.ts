@@ -38,7 +38,8 @@ function multipart(activity: unknown, files: { data: Buffer; name: string; type:
 describe('local Direct Line 3.0 endpoint', () => {
   let now = Date.now();
   const app: App = testApp(tempDir(), { WIDGET_ORIGINS: SHOP }, { now: () => now });
-  const channel = app.directLine!;
+  // The app is made in beforeAll: its channel is read when a test runs.
+  const channelOf = () => app.directLine!;
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));
@@ -47,7 +48,7 @@ describe('local Direct Line 3.0 endpoint', () => {
   it('starts a conversation with a token and an absolute ws:// streamUrl; the bot greets with the topics', async () => {
     const s = await DirectLineSession.start(url);
     expect(s.streamUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${s.conversationId}/stream\\?t=`));
-    await channel.idle();
+    await channelOf().idle();
     const { activities } = await s.since();
     expect(activities).toHaveLength(1);
     expect(activities[0]).toMatchObject({ type: 'message', from: { id: 'kartra-support-bot', role: 'bot' }, id: `${s.conversationId}|0000001` });
@@ -58,7 +59,7 @@ describe('local Direct Line 3.0 endpoint', () => {
     const again = await s.call('POST', '/conversations', {});
     expect(again.status).toBe(201);
     expect(((await again.json()) as { conversationId: string }).conversationId).toBe(s.conversationId);
-    await channel.idle();
+    await channelOf().idle();
     expect((await s.since()).activities).toHaveLength(1);
   });
 
@@ -66,7 +67,7 @@ describe('local Direct Line 3.0 endpoint', () => {
     const s = await DirectLineSession.start(url);
     const id = await s.post({ type: 'message', text: 'my IP is blocked', channelData: { clientActivityID: 'client-1' }, from: { id: 'spoofed', name: 'Jane' } });
     expect(id.startsWith(`${s.conversationId}|`)).toBe(true);
-    await channel.idle();
+    await channelOf().idle();
     const set = await s.since();
     const echo = set.activities.find((a) => a.id === id);
     expect(echo).toMatchObject({ text: 'my IP is blocked', channelData: { clientActivityID: 'client-1' }, from: { id: s.userId, name: 'Jane', role: 'user' } });
@@ -79,7 +80,7 @@ describe('local Direct Line 3.0 endpoint', () => {
 
   it('streams ActivitySets: the backlog after the watermark, then echoes, typing and replies live', async () => {
     const s = await DirectLineSession.start(url);
-    await channel.idle();
+    await channelOf().idle();
     const greeted = await s.since();
     const reconnect = (await (await s.call('GET', `/conversations/${s.conversationId}?watermark=0`)).json()) as { streamUrl: string; conversationId: string };
     expect(reconnect.conversationId).toBe(s.conversationId);
@@ -97,8 +98,8 @@ describe('local Direct Line 3.0 endpoint', () => {
     expect((await s.since()).activities.some((a) => a.type === 'typing')).toBe(false);
 
     // A proactive message (how a human agent's reply will arrive) reaches the open stream too.
-    const reference = { channelId: 'directline', serviceUrl: 'urn:kartra:local-directline', conversation: { id: s.conversationId, isGroup: false, conversationType: 'personal', name: '' }, user: { id: s.userId, name: 'User' }, bot: channel.bot };
-    await channel.adapter.continueConversationAsync('', reference, async (ctx) => { await ctx.sendActivity('Maria from support here, I am looking at your account.'); });
+    const reference = { channelId: 'directline', serviceUrl: 'urn:kartra:local-directline', conversation: { id: s.conversationId, isGroup: false, conversationType: 'personal', name: '' }, user: { id: s.userId, name: 'User' }, bot: channelOf().bot };
+    await channelOf().adapter.continueConversationAsync('', reference, async (ctx) => { await ctx.sendActivity('Maria from support here, I am looking at your account.'); });
     await stream.waitFor((a) => /Maria from support/.test(a.text ?? ''));
     expect((await s.botTexts()).at(-1)).toMatch(/Maria from support/);
     stream.ws.close();
@@ -107,7 +108,7 @@ describe('local Direct Line 3.0 endpoint', () => {
   it('binds a token to one conversation: it cannot read, post to, upload to or stream another one', async () => {
     const a = await DirectLineSession.start(url);
     const b = await DirectLineSession.start(url);
-    await channel.idle();
+    await channelOf().idle();
     for (const [method, path, body] of [
       ['GET', `/conversations/${b.conversationId}/activities`, undefined],
       ['POST', `/conversations/${b.conversationId}/activities`, { type: 'message', text: 'hi' }],
@@ -141,7 +142,7 @@ describe('local Direct Line 3.0 endpoint', () => {
 
   it('expires tokens: 403 TokenExpired, no refresh; a returning page renews its conversation within the grace period', async () => {
     const s = await DirectLineSession.start(url);
-    await channel.idle();
+    await channelOf().idle();
     const refreshed = await s.call('POST', '/tokens/refresh');
     expect(refreshed.status).toBe(200);
     expect(await refreshed.json()).toMatchObject({ conversationId: s.conversationId, expires_in: 1800 });
@@ -196,7 +197,7 @@ describe('local Direct Line 3.0 endpoint', () => {
     expect(await notMultipart.json()).toEqual({ error: { code: 'BadArgument', message: 'An upload must be multipart/form-data.' } });
 
     await s.post({ type: 'message', text: 'still there?' });
-    await channel.idle();
+    await channelOf().idle();
     expect((await s.botTexts()).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -211,7 +212,7 @@ describe('local Direct Line 3.0 endpoint', () => {
       const s = await DirectLineSession.start(url);
       const res = await upload(s, [{ data: PNG, name: 'speed test.png', type: 'image/png' }]);
       expect(res.status).toBe(200);
-      await channel.idle();
+      await channelOf().idle();
       const echo = (await s.since()).activities.find((a) => a.channelData?.clientActivityID === 'up-1');
       const att = echo?.attachments?.[0];
       expect(att).toMatchObject({ contentType: 'image/png', name: 'speed test.png' });
@@ -231,7 +232,7 @@ describe('local Direct Line 3.0 endpoint', () => {
       const res = await upload(s, [{ data: Buffer.from('<svg onload="alert(1)"/>'), name: 'shot.png', type: 'image/png' }]);
       expect(res.status).toBe(415);
       expect(await res.json()).toEqual({ error: { code: 'BadArgument', message: '“shot.png” can\'t be sent: only PNG, JPEG, GIF, WebP or PDF files are accepted.' } });
-      await channel.idle();
+      await channelOf().idle();
       expect(await s.botTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/only PNG, JPEG, GIF, WebP or PDF/)]));
     });
 

@@ -9,7 +9,7 @@ import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, SUMMARY_PROMPT, t
 import { SummaryPrompt } from '../../dialogs/summary';
 import type { FieldDef } from '../../rules/schema';
 import type { RoutableIntent } from '../../rules/schema';
-import { Conversation, tempDir, testApp } from '../helpers';
+import { Conversation, tempDir, testApp, sharedBrain } from '../helpers';
 
 /** The longest value each field type accepts (checked below against the validator itself). */
 function longest(def: FieldDef): string {
@@ -50,7 +50,8 @@ describe('tickets with long but valid values', () => {
     expect(ticket?.fields.domain).toBe(domain);
   });
 
-  const steps = [...app.brain.rules.flows.values()].flatMap((flow) => Object.entries(flow.steps)
+  // The rules, not the app (which is made in beforeAll), list the ticket steps when the tests are declared.
+  const steps = [...sharedBrain().rules.flows.values()].flatMap((flow) => Object.entries(flow.steps)
     .filter(([, step]) => step.type === 'ticket')
     .map(([stepId]) => [`${flow.id}.${stepId}`, flow.id, stepId] as const));
 
