@@ -3,6 +3,7 @@ import type restify from 'restify';
 import { z } from 'zod';
 import type { App } from './app';
 import type { Logger } from './logger';
+import { runInTurn, TurnUnit } from './store/turnUnit';
 import { readBody } from './web/body';
 import { isLoopback } from './web/publicAddress';
 import { reasons } from './web/reasons';
@@ -80,8 +81,19 @@ export function mountMessages(server: restify.Server, app: App, log: Logger): vo
       res.send(401, { error: 'Unauthorized: a valid Bot Framework token is required.' });
       return;
     }
-    // One turn at a time per conversation (two answers sent at once would otherwise overwrite each other's state).
-    const turn = app.store.turns.run(activity.conversation.id, () => app.adapter.run(auth.result, activity, (context) => app.bot.run(context)));
+    // One turn at a time per conversation (two answers sent at once would otherwise overwrite each other's
+    // state), and one unit: its state, transcript lines and done mark are committed together at its end.
+    const conversationId = activity.conversation.id;
+    const turn = app.store.turns.run(conversationId, async () => {
+      // A channel that redelivers an activity it already sent (a retry after a timeout) gets no second turn.
+      const redeliverable = activity.id !== undefined && activity.type !== 'invoke';
+      if (redeliverable && await app.store.turnDone(conversationId, activity.id as string)) return undefined;
+      const unit = new TurnUnit(conversationId, redeliverable ? { kind: 'http', activityId: activity.id as string } : undefined);
+      const result = await runInTurn(unit, () => app.adapter.run(auth.result, activity, (context) => app.bot.run(context)));
+      await app.store.commitTurn(unit);
+      for (const after of unit.after) await after();
+      return result;
+    });
     app.running.add(turn);
     void turn.finally(() => app.running.delete(turn)).catch(() => undefined);
     // Replies sent back through the connector can be slow (a channel that retries, an Emulator that is gone):

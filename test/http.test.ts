@@ -43,6 +43,15 @@ describe('POST /api/messages (local mode)', () => {
     }
   }, 60_000);
 
+  it('an activity the channel delivers again (same id, a retry) runs no second turn', async () => {
+    const conv = 'http-redelivered';
+    expect(await say('my ip is blocked', conv, { id: 'act-1' })).toMatch(/username/);
+    const again = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity('my ip is blocked', conv, { id: 'act-1' })) });
+    expect(again.status).toBe(200);
+    expect((await app.services.transcripts.list(conv)).filter((e) => e.text === 'my ip is blocked')).toHaveLength(1);
+    expect(await say('jane_doe', conv, { id: 'act-2' })).toMatch(/IP address that is blocked/);
+  });
+
   it('answers /healthz, and /readyz while the store answers', async () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
