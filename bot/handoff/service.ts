@@ -6,7 +6,7 @@ import type { Messages } from '../../rules/messages';
 import type { EscalationPolicy } from '../../rules/schema';
 import type { Logger } from '../logger';
 import type { TranscriptStore } from '../store/transcripts';
-import { afterCommit } from '../store/turnUnit';
+import { afterCommit, currentTurn } from '../store/turnUnit';
 import type { RelayAcrossInstances } from './relayAcross';
 import type { TranscriptEntry } from '../tickets/ticket';
 import type { TicketStore } from '../tickets/ticket';
@@ -36,6 +36,8 @@ const DELIVERY_TIMEOUT_MS = 15_000;
  * Hand-off to a person: queueing the conversation (with what the user is told), the Bot Framework
  * handoff events, relaying both ways while an agent has it, and giving it back to the bot or closing it.
  */
+const HANDOFF = 'handoff';
+
 export class HandoffService {
   private readonly background = new Set<Promise<void>>();
 
@@ -52,6 +54,22 @@ export class HandoffService {
     private readonly across?: RelayAcrossInstances,
   ) {}
 
+  /**
+   * The conversation's open hand-off, read once per turn: the gate, the dialogs and the bot all ask.
+   * Changes made in the turn (queued, left) forget it.
+   */
+  private async openFor(conversationId: string): Promise<Handoff | undefined> {
+    const unit = currentTurn(conversationId);
+    if (unit?.memo.has(HANDOFF)) return unit.memo.get(HANDOFF) as Handoff | undefined;
+    const h = await this.queue.openFor(conversationId);
+    unit?.memo.set(HANDOFF, h);
+    return h;
+  }
+
+  private forget(conversationId: string): void {
+    currentTurn(conversationId)?.memo.delete(HANDOFF);
+  }
+
   /** The queue changed: every console here and on the other instances reloads it. */
   private queueChanged(): void {
     this.relay.publish({ type: 'queue' });
@@ -61,6 +79,7 @@ export class HandoffService {
   /** Queues the conversation at once and tells the customer who joins and when (`lead` goes first). */
   async escalate(context: TurnContext, details: EscalationDetails, lead?: string): Promise<Handoff> {
     const a = context.activity;
+    this.forget(a.conversation.id);
     const { handoff } = await this.queue.open({
       conversationId: a.conversation.id, channel: a.channelId,
       reference: { ...TurnContext.getConversationReference(a) } as Record<string, unknown>, ...details,
@@ -97,26 +116,28 @@ export class HandoffService {
 
   /** The hand-off's follow-up ticket, once opened while the customer waits: the agents see it in the queue. */
   async noteTicket(conversationId: string, reference: string, fields: Record<string, string>): Promise<void> {
-    const h = await this.queue.openFor(conversationId);
+    const h = await this.openFor(conversationId);
     if (!h) return;
     await this.queue.open({ conversationId, channel: h.channel, reference: h.reference as Record<string, unknown>, intent: h.intent, reason: h.reason, fields, ticketReference: reference });
+    this.forget(conversationId);
     this.queueChanged();
   }
 
   /** Whether a person is waiting for or talking to this conversation. */
   async isOpen(conversationId: string): Promise<boolean> {
-    return (await this.queue.openFor(conversationId)) !== undefined;
+    return (await this.openFor(conversationId)) !== undefined;
   }
 
   /** The conversation's hand-off while nobody has taken it yet. */
   async waitingFor(conversationId: string): Promise<Handoff | undefined> {
-    const h = await this.queue.openFor(conversationId);
+    const h = await this.openFor(conversationId);
     return h?.status === 'waiting' ? h : undefined;
   }
 
   /** The customer stops waiting ("cancel" in the queue). */
   async leaveQueue(context: TurnContext, h: Handoff): Promise<void> {
     await this.queue.end(h.id, 'cancelled');
+    this.forget(h.conversationId);
     this.queueChanged();
     await context.sendActivity(this.messages().say('handoff_cancelled', { ticket: this.ticketNote(h) }));
   }
@@ -132,7 +153,7 @@ export class HandoffService {
    */
   async relayUser(context: TurnContext): Promise<'stop' | 'continue'> {
     const a = context.activity;
-    const h = a.conversation?.id ? await this.queue.openFor(a.conversation.id) : undefined;
+    const h = a.conversation?.id ? await this.openFor(a.conversation.id) : undefined;
     if (!h) return 'continue';
     if (a.type === ActivityTypes.Typing) {
       if (h.agent) this.relay.publish({ type: 'typing', handoffId: h.id }, h.agent);
@@ -160,9 +181,10 @@ export class HandoffService {
       this.log.warn({ channel: context.activity.channelId }, 'handoff.status event ignored: not from a trusted channel');
       return;
     }
-    const h = await this.queue.openFor(context.activity.conversation.id);
+    const h = await this.openFor(context.activity.conversation.id);
     const state = (context.activity.value as { state?: string; message?: string } | undefined)?.state;
     if (!h || !state) return;
+    this.forget(h.conversationId);
     if (state === 'accepted') await this.queue.claim(h.id, 'external hub');
     if (state === 'completed') {
       await this.queue.end(h.id, 'returned');

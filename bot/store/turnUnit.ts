@@ -28,6 +28,8 @@ export class TurnUnit {
   readonly held: Partial<Activity>[] = [];
   /** Live notifications, published after the commit. */
   readonly after: Array<() => Promise<void> | void> = [];
+  /** Values read once per turn (the conversation's open hand-off, asked by several steps of one turn). */
+  readonly memo = new Map<string, unknown>();
   /** Set when the turn failed: later sends go out at once (the apology), and state is not saved. */
   failed = false;
 
