@@ -1,22 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { INTENT_IDS } from '../rules/schema';
 import { tempDir } from './helpers';
+import { npmRun } from './npmRun';
 import { freshLocation } from './store/engines';
-
-const ROOT = path.resolve(__dirname, '..');
-
-function npmRun(args: string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 describe('command-line contracts', () => {
   it.each(['sqlite', 'postgres'] as const)('migrate: applies the versioned migrations to %s once, then says it is up to date', async (engine) => {

@@ -1,24 +1,11 @@
 // Moving an embedded deployment to PostgreSQL: `npm run migrate:copy` copies every table of the SQLite
 // store under DATA_DIR into an empty PostgreSQL database, which then serves the same data; numbering goes
 // on after the copied rows. A second copy into the same database is refused.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { openStore } from '../../bot/store';
 import { secretSetting } from '../../bot/store/settings';
 import { TurnUnit } from '../../bot/store/turnUnit';
+import { npmRun } from '../npmRun';
 import { freshLocation } from './engines';
-
-const ROOT = path.resolve(__dirname, '../..');
-function npmRun(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('npm run migrate:copy (SQLite to PostgreSQL)', () => {
   it('copies every table; the PostgreSQL store serves the same data and numbers on; a second copy is refused', async () => {
@@ -43,7 +30,7 @@ describe('npm run migrate:copy (SQLite to PostgreSQL)', () => {
 
     const { databaseUrl } = await freshLocation('postgres');
     const env = { DATA_DIR: sqlite.dataDir, DATABASE_URL: databaseUrl as string };
-    const run = await npmRun(['migrate:copy'], env);
+    const run = await npmRun(['migrate:copy'], '', env);
     expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toMatch(/tickets\s+1\n[\s\S]*transcript_entries\s+2\n[\s\S]*files\s+1\n[\s\S]*dl_activities\s+2\n/);
 
@@ -63,7 +50,7 @@ describe('npm run migrate:copy (SQLite to PostgreSQL)', () => {
       expect((await secretSetting(target.connection.db, 'directline_signing_key')).equals(key)).toBe(true);
     } finally { await target.close(); }
 
-    const again = await npmRun(['migrate:copy'], env);
+    const again = await npmRun(['migrate:copy'], '', env);
     expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/already has data/) });
   }, 60_000);
 });
