@@ -101,7 +101,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
     ...options.authentication,
   } as ConfigurationBotFrameworkAuthenticationOptions);
-  const adapter = new ChannelAdapter(auth);
+  const adapter = new ChannelAdapter(auth, options.teamsRetry);
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
   const agentSessions = store.agentSessions;
   const relay = new AgentRelay((session) => agentSessions.active(session), store.presence);

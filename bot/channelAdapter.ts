@@ -1,5 +1,10 @@
-import { CloudAdapter, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CloudAdapter, TurnContext, type Activity, type InvokeResponse, type ResourceResponse } from 'botbuilder';
 import { AuthenticationError, type AuthenticateRequestResult, type BotFrameworkAuthentication } from 'botframework-connector';
+import { currentTurn } from './store/turnUnit';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './teams/retry';
+
+/** What takes effect at once rather than as a message to the channel: typing, an invoke's answer, traces. */
+const NOT_HELD = new Set<string>([ActivityTypes.Typing, ActivityTypes.InvokeResponse, ActivityTypes.Trace]);
 
 export type Authentication =
   | { ok: true; result: AuthenticateRequestResult }
@@ -12,8 +17,26 @@ export type Authentication =
  * route answers 401 and logs one line.
  */
 export class ChannelAdapter extends CloudAdapter {
-  constructor(private readonly authentication: BotFrameworkAuthentication) {
+  constructor(private readonly authentication: BotFrameworkAuthentication, private readonly retry: RetryOptions = DEFAULT_RETRY) {
     super(authentication);
+  }
+
+  /**
+   * A turn's replies are sent after its commit (the route commits, then runs the unit's `after`): a
+   * channel never shows a reply whose state a crash could still lose. The revocable turn context is gone
+   * by then, so a plain one carries the connector client. Each reply is sent on its own, retried when
+   * throttled, so a retry never repeats one that went through.
+   */
+  override async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const unit = currentTurn(context.activity.conversation?.id);
+    if (!unit || activities.every((a) => NOT_HELD.has(a.type ?? ''))) return super.sendActivities(context, activities);
+    const later = new TurnContext(this, context.activity);
+    later.turnState.set(this.ConnectorClientKey, context.turnState.get(this.ConnectorClientKey));
+    const held = activities.map((a) => ({ ...a }));
+    unit.after.push(async () => {
+      for (const a of held) await withRetry(() => super.sendActivities(later, [{ ...a }]), this.retry);
+    });
+    return activities.map(() => ({ id: '' }));
   }
 
   async authenticate(activity: Activity, authHeader: string): Promise<Authentication> {

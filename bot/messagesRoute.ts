@@ -91,7 +91,15 @@ export function mountMessages(server: restify.Server, app: App, log: Logger): vo
       const unit = new TurnUnit(conversationId, redeliverable ? { kind: 'http', activityId: activity.id as string } : undefined);
       const result = await runInTurn(unit, () => app.adapter.run(auth.result, activity, (context) => app.bot.run(context)));
       await app.store.commitTurn(unit);
-      for (const after of unit.after) await after();
+      // Committed: what the turn sends now goes out. A reply the channel refuses for good is lost to the
+      // customer but not to the record (the transcript has it); the rest still go.
+      for (const after of unit.after) {
+        try {
+          await after();
+        } catch (err) {
+          log.warn({ err, channel: activity.channelId }, 'a reply was not delivered after its turn was saved');
+        }
+      }
       return result;
     });
     app.running.add(turn);

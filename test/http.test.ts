@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type restify from 'restify';
+import { fakeConnector } from './conversations/driver';
 import { listen, tempDir, testApp } from './helpers';
 
 const run = promisify(execFile);
@@ -17,7 +18,7 @@ function activity(text: string, conversationId: string, extra: Record<string, un
 
 describe('POST /api/messages (local mode)', () => {
   const dataDir = tempDir();
-  const app = testApp(dataDir);
+  const app = testApp(dataDir, {}, { teamsRetry: { retries: 3, baseMs: 1 } });
   let server: restify.Server;
   let url = '';
   beforeAll(async () => ({ server, url } = await listen(app)));
@@ -50,6 +51,36 @@ describe('POST /api/messages (local mode)', () => {
     expect(again.status).toBe(200);
     expect((await app.services.transcripts.list(conv)).filter((e) => e.text === 'my ip is blocked')).toHaveLength(1);
     expect(await say('jane_doe', conv, { id: 'act-2' })).toMatch(/IP address that is blocked/);
+  });
+
+  it('replies posted back to the channel go out only after the turn is saved, each once, a throttled one again', async () => {
+    const conv = 'http-after-commit';
+    const savedWhenSent: boolean[] = [];
+    let throttle = 1;
+    let activityId = '';
+    const connector = await fakeConnector({
+      onPost: async (conversationId, sent) => {
+        if (sent.type !== 'message') return undefined;
+        if (throttle-- > 0) return 429;
+        const saved = await app.store.turnDone(conversationId, activityId);
+        const recorded = (await app.services.transcripts.list(conversationId)).some((e) => e.role === 'bot' && e.text === sent.text);
+        savedWhenSent.push(saved && recorded);
+        return undefined;
+      },
+    });
+    try {
+      for (const text of ['my account is not active', 'sam@example.com']) {
+        const body = activity(text, conv, { deliveryMode: 'normal', serviceUrl: connector.url });
+        activityId = body.id;
+        const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(res.status).toBe(200);
+      }
+      const texts = (connector.posted.get(conv) ?? []).filter((a) => a.type === 'message').map((a) => a.text);
+      expect(texts).toEqual([expect.stringMatching(/^The message \*\*"This Kartra account is not active"\*\*/), 'What is the email address of your Kartra account?', expect.stringMatching(/^What is your Support Code\?/)]);
+      expect(savedWhenSent).toEqual([true, true, true]);
+    } finally {
+      connector.close();
+    }
   });
 
   it('answers /healthz, and /readyz while the store answers', async () => {

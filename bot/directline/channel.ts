@@ -190,7 +190,7 @@ export class DirectLineChannel {
     }
     // Inside a turn of this conversation, the reply is stored with the turn's commit (see enqueue).
     const unit = currentTurn(conversationId);
-    if (unit && !unit.failed) {
+    if (unit) {
       unit.activities.push(activity);
       return { ...activity, id: '' };
     }

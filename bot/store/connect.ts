@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations';
 import type { Db, Dialect, Tables } from './schema';
@@ -30,6 +30,30 @@ const INT8 = 20;
 // BIGINT comes back as a string by default; every BIGINT here (sizes, times in ms, sequence numbers) fits a double.
 const pgTypes = { getTypeParser: ((oid: number, format?: string) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
 
+const STATEMENTS_KEPT = 500;
+
+/**
+ * The SQLite database as Kysely sees it, with each statement prepared once: the driver prepares every query
+ * it runs, and the same few dozen queries run on every turn. Statements are reused one call at a time
+ * (better-sqlite3 is synchronous), and SQLite prepares again by itself when a migration changes the schema.
+ */
+function preparedOnce(sqlite: Database.Database): SqliteDatabase {
+  const kept = new Map<string, SqliteStatement>();
+  return {
+    close: () => { kept.clear(); sqlite.close(); },
+    prepare: (text: string) => {
+      let statement = kept.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text);
+        // Queries with a list of values vary in text; the oldest goes when the cache is full.
+        if (kept.size >= STATEMENTS_KEPT) kept.delete(kept.keys().next().value as string);
+        kept.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export function dialectOf(location: StoreLocation): Dialect {
   return location.databaseUrl ? 'postgres' : 'sqlite';
 }
@@ -51,7 +75,7 @@ export function connect(location: StoreLocation): Connection {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

@@ -38,8 +38,8 @@ export class StateStore implements Storage {
   async write(changes: StoreItems): Promise<void> {
     const copy = JSON.parse(JSON.stringify(changes)) as StoreItems;
     const unit = currentTurn();
-    if (unit && !unit.failed) unit.state.push(copy);
-    else if (!unit) await this.db.transaction().execute((tx) => writeState(tx, copy));
+    if (unit) unit.state.push(copy);
+    else await this.db.transaction().execute((tx) => writeState(tx, copy));
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -24,14 +24,10 @@ export class TurnUnit {
   readonly transcript: TranscriptEntry[] = [];
   /** Replies stored in the local Direct Line history with the commit. */
   readonly activities: Partial<Activity>[] = [];
-  /** Replies for a connector channel (Teams), sent after the commit. */
-  readonly held: Partial<Activity>[] = [];
-  /** Live notifications, published after the commit. */
+  /** Replies to connector channels (Teams, the Emulator) and live notifications, in order, after the commit. */
   readonly after: Array<() => Promise<void> | void> = [];
   /** Values read once per turn (the conversation's open hand-off, asked by several steps of one turn). */
   readonly memo = new Map<string, unknown>();
-  /** Set when the turn failed: later sends go out at once (the apology), and state is not saved. */
-  failed = false;
 
   constructor(readonly conversationId: string, readonly done?: TurnDone) {}
 

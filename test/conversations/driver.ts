@@ -114,7 +114,10 @@ export function widget(app: App, url: string): ChannelDriver {
  * A stand-in for the Bot Connector Teams would be behind: answers profile look-ups (no email unless
  * given) and keeps what the bot posts to the conversation outside an HTTP response.
  */
-export async function fakeConnector(): Promise<{ url: string; posted: Map<string, Partial<Activity>[]>; profiles: Map<string, Record<string, string>>; close: () => void }> {
+export async function fakeConnector(opts: {
+  /** Called for each post before it is kept; a status returned refuses the post with it (a throttle). */
+  onPost?: (conversationId: string, activity: Partial<Activity>) => Promise<number | undefined>;
+} = {}): Promise<{ url: string; posted: Map<string, Partial<Activity>[]>; profiles: Map<string, Record<string, string>>; close: () => void }> {
   const posted = new Map<string, Partial<Activity>[]>();
   const profiles = new Map<string, Record<string, string>>();
   const server = http.createServer((req, res) => {
@@ -132,8 +135,12 @@ export async function fakeConnector(): Promise<{ url: string; posted: Map<string
       }
       if (req.method === 'POST' && activity) {
         const id = decodeURIComponent(activity[1] ?? '');
-        posted.set(id, [...(posted.get(id) ?? []), JSON.parse(Buffer.concat(chunks).toString() || '{}') as Partial<Activity>]);
-        res.end(JSON.stringify({ id: crypto.randomUUID() }));
+        const sent = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Partial<Activity>;
+        void (opts.onPost?.(id, sent) ?? Promise.resolve(undefined)).then((refused) => {
+          if (refused) { res.statusCode = refused; res.end('{"error":{"code":"Throttled"}}'); return; }
+          posted.set(id, [...(posted.get(id) ?? []), sent]);
+          res.end(JSON.stringify({ id: crypto.randomUUID() }));
+        });
         return;
       }
       res.statusCode = 404;
