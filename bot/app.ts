@@ -7,7 +7,10 @@ import type { Memory } from '../dialogs/memory';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { TriageServices } from '../dialogs/services';
 import { loadBrain, type Brain } from '../rules';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
+import { EmailSender } from './delivery/email';
+import { deliveryPlan, helpDeskAddress, unknownDepartments } from './delivery/plan';
+import { DeliveryWorker } from './delivery/worker';
 import type { Logger } from './logger';
 import { openStore, type Store } from './store';
 import { TranscriptRecorder } from './transcriptRecorder';
@@ -55,6 +58,8 @@ export interface App {
   address: PublicAddress;
   /** Deletes idle widget conversations and their files; started by the server, not by tools. */
   retention: Retention;
+  /** Sends tickets to the help desk (the outbox); started by the server, not by tools. */
+  deliveries: DeliveryWorker;
   /** Turns running on /api/messages (they may outlive their request): closing waits for them. */
   running: Set<Promise<unknown>>;
   /** Waits for running turns, closes live streams and the database. */
@@ -88,11 +93,16 @@ export interface AppOptions {
 }
 
 export async function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): Promise<App> {
+  const strays = unknownDepartments(config, brain.rules.tickets.departments);
+  if (strays.length) {
+    throw new ConfigError(`Invalid configuration:\n  TICKET_EMAIL_DEPARTMENTS: no department ${strays.map((d) => `"${d}"`).join(', ')} in rules/tickets.yaml (it has ${brain.rules.tickets.departments.join(', ')})`);
+  }
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL }, { instanceId: crypto.randomUUID(), ...(options.now ? { now: options.now } : {}) });
   const storage = store.state;
   const conversationState = new ConversationState(storage);
   const transcripts = store.transcripts;
   const tickets = store.tickets;
+  tickets.plan = deliveryPlan(config);
 
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.MicrosoftAppId ?? '',
@@ -140,9 +150,28 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   if (directLine) proactive.register(LOCAL_SERVICE_URL, directLine.adapter);
 
   const retention = new Retention(store.connection.db, config.RETENTION_DAYS, log, options.now);
+  const email = config.SMTP_URL && config.TICKET_EMAIL_FROM
+    ? new EmailSender({ smtpUrl: config.SMTP_URL, from: config.TICKET_EMAIL_FROM, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000 })
+    : undefined;
+  const fields = brain.rules.allFields();
+  const deliveries = new DeliveryWorker({
+    deliveries: store.deliveries, tickets, files: store.files, log,
+    ...(email ? { email } : {}),
+    ...(config.TICKET_WEBHOOK_URL && config.TICKET_WEBHOOK_SECRET ? { webhook: { url: config.TICKET_WEBHOOK_URL, secret: config.TICKET_WEBHOOK_SECRET, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000 } } : {}),
+    label: (name) => fields.get(name)?.label ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
+    acknowledgement: (t) => ({
+      subject: brain.rules.messages.say('ack_email_subject', { reference: t.reference, subject: t.subject }),
+      body: brain.rules.messages.say('ack_email_body', { reference: t.reference, subject: t.subject, department: t.department }),
+    }),
+    helpDesk: (department) => helpDeskAddress(config, department),
+    maxAttempts: config.DELIVERY_MAX_ATTEMPTS, retryBaseMs: config.DELIVERY_RETRY_SECONDS * 1000, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const running = new Set<Promise<unknown>>();
   const close = async () => {
     retention.stop();
+    await deliveries.stop();
+    email?.close();
     relay.close();
     directLine?.close();
     await directLine?.idle();
@@ -151,5 +180,5 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     await store.close();
   };
   const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
-  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, running, close };
+  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, running, close };
 }

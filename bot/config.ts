@@ -5,6 +5,8 @@ import { isLoopback } from './web/publicAddress';
 
 const AGENT_NAME = /^[A-Za-z][A-Za-z0-9 ._-]{0,39}$/;
 const optionalString = z.string().trim().transform((s) => s || undefined).optional();
+const ADDRESS = /^[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+$/;
+const address = z.string().trim().regex(ADDRESS, 'must be an email address (name@example.com)');
 
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -50,7 +52,46 @@ export const ConfigSchema = z.object({
   /** Live widget streams in all, and from one client address. */
   STREAMS_MAX: z.coerce.number().int().min(1).default(5000),
   STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  /** Tickets by email: smtp://user:password@host:587 (STARTTLS when the server offers it) or smtps://…:465. */
+  SMTP_URL: z.string().trim().regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  /** The sender of ticket emails: an address the SMTP server may send as, with a name if wanted ("Kartra bot <bot@example.com>"). */
+  TICKET_EMAIL_FROM: z.string().trim().regex(/^(?:[^<>@]*<[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+>|[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+)$/, 'must be an address, or a name and <address>').optional(),
+  /** Where tickets go by email (the help desk's inbound address). */
+  TICKET_EMAIL_TO: address.optional(),
+  /** Departments with an address of their own: Billing=billing@example.com, comma-separated. Others go to TICKET_EMAIL_TO. */
+  TICKET_EMAIL_DEPARTMENTS: z.string().default('').transform((s, ctx) => {
+    const map = new Map<string, string>();
+    for (const entry of s.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const at = entry.indexOf('=');
+      const department = entry.slice(0, at).trim();
+      const to = entry.slice(at + 1).trim();
+      if (at < 1 || !ADDRESS.test(to)) ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 80)}" is not Department=address` });
+      else map.set(department, to);
+    }
+    return map;
+  }),
+  /** Also email the customer an acknowledgement (the reference and what happens next) at the ticket's account email. */
+  TICKET_ACK_EMAIL: z.enum(['true', 'false', '']).default('false').transform((v) => v === 'true'),
+  /** Tickets by webhook: a signed JSON POST to this URL. */
+  TICKET_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The shared secret the webhook's signature is made with (HMAC-SHA256); at least 32 characters. */
+  TICKET_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Attempts before a delivery is given up (dead-lettered) and shown as failed. */
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /** The first retry's delay in seconds; it doubles with each attempt (with jitter), up to an hour. */
+  DELIVERY_RETRY_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /** How long one send may take before it counts as failed. */
+  DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(20),
 }).superRefine((c, ctx) => {
+  const email = ['TICKET_EMAIL_FROM', 'TICKET_EMAIL_TO'] as const;
+  if (c.SMTP_URL) {
+    for (const key of email) if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when SMTP_URL is set' });
+  } else {
+    for (const key of email) if (c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'needs SMTP_URL (the server that sends it)' });
+    if (c.TICKET_ACK_EMAIL) ctx.addIssue({ code: 'custom', path: ['TICKET_ACK_EMAIL'], message: 'needs SMTP_URL (the server that sends it)' });
+  }
+  if (c.TICKET_WEBHOOK_URL && !c.TICKET_WEBHOOK_SECRET) ctx.addIssue({ code: 'custom', path: ['TICKET_WEBHOOK_SECRET'], message: 'required when TICKET_WEBHOOK_URL is set' });
+
   if (!c.MicrosoftAppId) return;
   if (c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
     ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'required when MicrosoftAppId is set (unless MicrosoftAppType is UserAssignedMSI)' });

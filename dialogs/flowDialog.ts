@@ -669,7 +669,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       idempotencyKey: crypto.createHash('sha256').update(`${a.conversation.id}:${state.runId}:${state.stepId}`).digest('base64url'),
       department: this.department(state, step), subject: this.subject(state, step), intent: state.from ?? state.intent,
       channel: a.channelId, conversationId: a.conversation.id, userId: a.from.id,
-      ...(note ? { note } : {}), fields: state.fields, attachments: await Promise.all(state.attachments.map((att) => this.withFileId(att))),
+      ...(note ? { note } : {}), fields: this.inTicketOrder(step, state.fields), attachments: await Promise.all(state.attachments.map((att) => this.withFileId(att))),
       transcript: await this.services.transcripts.list(a.conversation.id),
     });
     state.ticket = ticket.reference;
@@ -681,6 +681,12 @@ export class FlowDialog extends Dialog<FlowOptions> {
     }));
     if (step.next) { state.stepId = step.next; return this.run(dc, state); }
     return dc.endDialog();
+  }
+
+  /** The fields in the order the help text lists them (the ticket step's), whatever order they were given in. */
+  private inTicketOrder(step: Extract<Step, { type: 'ticket' }>, fields: Record<string, string>): Record<string, string> {
+    const listed = this.ticketFields(step).filter((name) => fields[name] !== undefined);
+    return Object.fromEntries([...listed.map((name) => [name, fields[name] ?? '']), ...Object.entries(fields).filter(([name]) => !listed.includes(name))]);
   }
 
   /** A screenshot uploaded to this bot is kept with the ticket by id, not only as a link that may expire. */

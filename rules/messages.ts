@@ -29,6 +29,8 @@ const KEYS = {
   summary_title: [], summary_pick_field: [], summary_open: [], summary_correct: [], summary_cancel: [],
   summary_text: ['subject', 'department', 'rows'], summary_retry: [], summary_no: [], summary_which_field: [],
   summary_cancelled: [], summary_again: [], ticket_opened: ['reference', 'department', 'account_email'], ticket_added: ['reference'],
+  // The email the customer gets when a ticket is opened (TICKET_ACK_EMAIL)
+  ack_email_subject: ['reference', 'subject'], ack_email_body: ['reference', 'subject', 'department'],
   // Hand-off
   handoff_reason_user_request: [], handoff_reason_field_retries: ['field'], handoff_reason_choice_retries: [],
   handoff_reason_negative_sentiment: [], handoff_reason_misunderstood: [], handoff_reason_not_resolved: [],

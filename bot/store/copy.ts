@@ -4,12 +4,13 @@ import type { Tables } from './schema';
 
 /** Every table the store holds, in an order where nothing points at a row not yet copied. */
 const TABLES: Array<keyof Tables> = [
-  'settings', 'bot_state', 'tickets', 'transcript_entries', 'files', 'dl_conversations', 'dl_activities', 'handoffs', 'agent_sessions', 'turn_marks',
+  'settings', 'bot_state', 'tickets', 'transcript_entries', 'files', 'dl_conversations', 'dl_activities', 'handoffs', 'agent_sessions', 'turn_marks', 'ticket_deliveries',
 ];
 /** How rows are read in order, a batch at a time (files hold blobs: small batches). */
 const ORDER: Record<string, string[]> = {
   settings: ['key'], bot_state: ['key'], tickets: ['id'], transcript_entries: ['seq'], files: ['id'], dl_conversations: ['id'],
   dl_activities: ['conversation_id', 'seq'], handoffs: ['id'], agent_sessions: ['id'], turn_marks: ['conversation_id', 'activity_id'],
+  ticket_deliveries: ['id'],
 };
 const BATCH: Record<string, number> = { files: 20, dl_activities: 500 };
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Activity } from 'botbuilder';
 import { AgentSessions } from './agentSessions';
+import { DeliveryStore } from './deliveries';
 import { connect, migrate, type Connection, type StoreLocation } from './connect';
 import { appendActivity, DirectLineStore, markActivityDone } from './directLine';
 import { FileStore } from './files';
@@ -22,6 +23,8 @@ export type { StoreLocation } from './connect';
 export class Store {
   readonly state: StateStore;
   readonly tickets: SqlTicketStore;
+  /** The tickets' outbox: deliveries to the help desk. */
+  readonly deliveries: DeliveryStore;
   readonly transcripts: TranscriptStore;
   readonly files: FileStore;
   readonly directLine: DirectLineStore;
@@ -39,7 +42,8 @@ export class Store {
     const { db } = connection;
     this.now = options.now ?? Date.now;
     this.state = new StateStore(db);
-    this.tickets = new SqlTicketStore(db);
+    this.tickets = new SqlTicketStore(db, options.now);
+    this.deliveries = new DeliveryStore(db, connection.dialect, options.now);
     this.transcripts = new TranscriptStore(db);
     this.files = new FileStore(db);
     this.directLine = new DirectLineStore(db, options.now);

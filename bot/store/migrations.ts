@@ -113,6 +113,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`UPDATE dl_conversations SET last_active_at = created_at WHERE last_active_at IS NULL`.execute(db);
       },
     },
+    // The outbox: each ticket's deliveries to the help desk, written with the ticket, sent by a worker.
+    '0003_ticket_deliveries': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('ticket_deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('ticket_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_at', big, (c) => c.notNull())
+          .addColumn('lease_until', big)
+          .addColumn('last_error', 'text')
+          .addColumn('delivered_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull()).execute();
+        await db.schema.createIndex('ticket_deliveries_due').on('ticket_deliveries').columns(['status', 'next_at']).execute();
+        await db.schema.createIndex('ticket_deliveries_by_ticket').on('ticket_deliveries').column('ticket_id').execute();
+      },
+    },
   };
 }
 

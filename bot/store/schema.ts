@@ -42,6 +42,12 @@ export interface AgentPresenceTable { stream_id: string; agent: string; instance
 /** Turns finished on activities that arrived over HTTP (Teams, the Emulator): a redelivery is not run twice. */
 export interface TurnMarksTable { conversation_id: string; activity_id: string; at: string }
 
+/** The outbox: one row per ticket and target (the help desk's email, the webhook, the customer's acknowledgement). */
+export interface TicketDeliveriesTable {
+  id: string; ticket_id: string; kind: string; target: string; status: string; attempts: Generated<number>;
+  next_at: number; lease_until: number | null; last_error: string | null; delivered_at: string | null; created_at: string;
+}
+
 export interface Tables {
   bot_state: BotStateTable;
   tickets: TicketsTable;
@@ -54,6 +60,7 @@ export interface Tables {
   agent_sessions: AgentSessionsTable;
   agent_presence: AgentPresenceTable;
   turn_marks: TurnMarksTable;
+  ticket_deliveries: TicketDeliveriesTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -5,6 +5,7 @@ import {
   AttachmentRefSchema, NewTicketSchema, TranscriptEntrySchema,
   type NewTicket, type Ticket, type TicketStatus, type TicketStore, type TicketUpdate,
 } from '../tickets/ticket';
+import { insertDeliveries, type PlannedDelivery } from './deliveries';
 import type { Db, TicketsTable } from './schema';
 import { parseJson, StringRecord } from './rows';
 
@@ -29,21 +30,35 @@ function fromRow(r: Selectable<TicketsTable>): Ticket {
   };
 }
 
-export class SqlTicketStore implements TicketStore {
-  constructor(private readonly db: Db) {}
+/** Where a new ticket goes (the help desk's address, the webhook…): none when nothing is configured. */
+export type DeliveryPlan = (ticket: Ticket) => PlannedDelivery[];
 
-  /** Same idempotency key, same ticket: the insert is skipped on conflict and the stored one returned. */
+export class SqlTicketStore implements TicketStore {
+  /** Set by the app from its configuration; tools that only read tickets leave it empty. */
+  plan: DeliveryPlan = () => [];
+
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /**
+   * Same idempotency key, same ticket: the insert is skipped on conflict and the stored one returned.
+   * The ticket's deliveries (the outbox) are written in the same transaction, so a ticket never exists
+   * without them, and a replayed turn adds none.
+   */
   async create(input: NewTicket): Promise<Ticket> {
     const t = NewTicketSchema.parse(input);
-    const now = new Date().toISOString();
+    const at = this.now();
+    const now = new Date(at).toISOString();
     const ticket: Ticket = { ...t, id: crypto.randomUUID(), reference: newReference(), status: 'open', createdAt: now, updatedAt: now };
-    await this.db.insertInto('tickets').values({
-      id: ticket.id, reference: ticket.reference, idempotency_key: ticket.idempotencyKey, department: ticket.department,
-      subject: ticket.subject, status: ticket.status, intent: ticket.intent, channel: ticket.channel,
-      conversation_id: ticket.conversationId, user_id: ticket.userId, note: ticket.note ?? null,
-      fields: JSON.stringify(ticket.fields), attachments: JSON.stringify(ticket.attachments),
-      transcript: JSON.stringify(ticket.transcript), created_at: now, updated_at: now,
-    }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+    await this.db.transaction().execute(async (tx) => {
+      const inserted = await tx.insertInto('tickets').values({
+        id: ticket.id, reference: ticket.reference, idempotency_key: ticket.idempotencyKey, department: ticket.department,
+        subject: ticket.subject, status: ticket.status, intent: ticket.intent, channel: ticket.channel,
+        conversation_id: ticket.conversationId, user_id: ticket.userId, note: ticket.note ?? null,
+        fields: JSON.stringify(ticket.fields), attachments: JSON.stringify(ticket.attachments),
+        transcript: JSON.stringify(ticket.transcript), created_at: now, updated_at: now,
+      }).onConflict((oc) => oc.column('idempotency_key').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await insertDeliveries(tx, ticket.id, this.plan(ticket), at);
+    });
     const stored = await this.db.selectFrom('tickets').selectAll().where('idempotency_key', '=', t.idempotencyKey).executeTakeFirstOrThrow();
     return fromRow(stored);
   }
@@ -64,6 +79,11 @@ export class SqlTicketStore implements TicketStore {
     const row = await this.db.selectFrom('tickets').selectAll()
       .where('conversation_id', '=', conversationId).where('status', '=', 'open')
       .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async byId(id: string): Promise<Ticket | undefined> {
+    const row = await this.db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? fromRow(row) : undefined;
   }
 

@@ -37,7 +37,7 @@ describe.each(ENGINES)('store on %s', (engine: Engine) => {
     const [x, y]: Connection[] = [connect(fresh), connect(fresh)];
     try {
       const applied = engine === 'postgres' ? await Promise.all([migrate(x), migrate(y)]) : [await migrate(x), await migrate(y)];
-      expect(applied.flat().sort()).toEqual(['0001_initial', '0002_presence_and_turn_marks']);
+      expect(applied.flat().sort()).toEqual(['0001_initial', '0002_presence_and_turn_marks', '0003_ticket_deliveries']);
       expect(await migrate(x)).toEqual([]);
     } finally { await x.close(); await y.close(); }
   });
@@ -54,6 +54,43 @@ describe.each(ENGINES)('store on %s', (engine: Engine) => {
     const open = await store.tickets.create({ ...newTicket('k2'), conversationId: 'c9' });
     expect((await store.tickets.openFor('c9'))?.reference).toBe(open.reference);
     expect(await store.tickets.openFor('nobody')).toBeUndefined();
+  });
+
+  it('outbox: a ticket and its deliveries are written together; instances claiming at once never take the same one', async () => {
+    const plan = () => [{ kind: 'email' as const, target: 'help@example.com' }, { kind: 'webhook' as const, target: 'https://example.com/hook' }];
+    store.tickets.plan = plan;
+    other.tickets.plan = plan;
+    const started = now;
+    try {
+      const tickets = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? other : store).tickets.create(newTicket(`outbox-${i}`))));
+      // A replayed creation (same key) adds no deliveries.
+      await store.tickets.create(newTicket('outbox-0'));
+      const planned = [...(await store.deliveries.forTickets(tickets.map((t) => t.id))).values()].flat();
+      expect(planned).toHaveLength(60);
+      expect(planned.every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+      const claims = await Promise.all([store, other, store, other].map(async (s) => {
+        const mine: string[] = [];
+        for (let batch = await s.deliveries.claim(7, 60_000); batch.length; batch = await s.deliveries.claim(7, 60_000)) mine.push(...batch.map((d) => d.id));
+        return mine;
+      }));
+      const claimed = claims.flat();
+      expect(claimed).toHaveLength(60);
+      expect(new Set(claimed).size).toBe(60);
+      // Leased: nobody takes them again until the lease runs out (a crashed sender's).
+      expect(await other.deliveries.claim(100, 60_000)).toEqual([]);
+      now += 61_000;
+      const again = await other.deliveries.claim(100, 60_000);
+      expect(again).toHaveLength(60);
+      expect(again.every((d) => d.attempts === 2)).toBe(true);
+      for (const d of again) await store.deliveries.delivered(d.id);
+      // A late failure from a sender whose lease ran out does not undo a delivery.
+      await store.deliveries.retryAt(again[0]?.id ?? '', now, 'late');
+      expect((await store.deliveries.get(again[0]?.id ?? ''))?.status).toBe('delivered');
+    } finally {
+      store.tickets.plan = () => [];
+      other.tickets.plan = () => [];
+      now = started;
+    }
   });
 
   it('bot state: round trip with eTags; a stale eTag is refused; delete', async () => {
