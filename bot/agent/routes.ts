@@ -10,10 +10,14 @@ import type { PublicAddress } from '../web/publicAddress';
 import { StaticAssets } from '../web/staticAssets';
 import { verifySecret } from './secrets';
 import type { AgentSessions } from '../store/agentSessions';
+import type { DeliveryStore } from '../store/deliveries';
+import type { SqlTicketStore } from '../store/tickets';
+import { deliveryStatus } from '../delivery/status';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
 
 const COOKIE = 'kt_agent';
+const RECENT_TICKETS = 100;
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
 const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
 
@@ -22,6 +26,8 @@ export interface AgentRouteOptions {
   sessions: AgentSessions;
   handoff: HandoffService;
   relay: AgentRelay;
+  tickets: SqlTicketStore;
+  deliveries: DeliveryStore;
   address: PublicAddress;
   signIns: SignInThrottle;
   devices: DeviceCookies;
@@ -157,6 +163,23 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   server.post('/agent/api/handoffs/:id/typing', body, act((id, agent) => o.handoff.typing(id, agent)));
   server.post('/agent/api/handoffs/:id/return', body, act((id, agent) => o.handoff.handBack(id, agent)));
   server.post('/agent/api/handoffs/:id/close', body, act((id, agent) => o.handoff.close(id, agent)));
+  // The newest tickets and where each went: the help desk's email, the webhook, the customer's acknowledgement.
+  server.get('/agent/api/tickets', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    const tickets = await o.tickets.recent(RECENT_TICKETS);
+    const deliveries = await o.deliveries.forTickets(tickets.map((t) => t.id));
+    res.send(200, tickets.map((t) => ({
+      reference: t.reference, subject: t.subject, department: t.department, status: t.status, channel: t.channel, createdAt: t.createdAt,
+      deliveries: (deliveries.get(t.id) ?? []).map((d) => ({ id: d.id, kind: d.kind, target: d.target, status: d.status, summary: deliveryStatus(d) })),
+    })));
+  });
+  server.post('/agent/api/deliveries/:id/retry', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    if (!(await o.deliveries.retry(String(req.params.id ?? '')))) { res.send(409, { error: 'Only a failed delivery can be retried.' }); return; }
+    o.log.info({ agent, delivery: req.params.id }, 'delivery retried by an agent');
+    res.send(204);
+  });
   server.get('/agent/api/events', async (req, res) => {
     const agent = await agentOf(req, res, true);
     const token = cookie(req);

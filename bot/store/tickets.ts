@@ -75,6 +75,11 @@ export class SqlTicketStore implements TicketStore {
     return (await this.db.selectFrom('tickets').selectAll().orderBy('created_at').orderBy('reference').execute()).map(fromRow);
   }
 
+  /** The newest tickets first. */
+  async recent(limit: number): Promise<Ticket[]> {
+    return (await this.db.selectFrom('tickets').selectAll().orderBy('created_at', 'desc').orderBy('reference').limit(limit).execute()).map(fromRow);
+  }
+
   async openFor(conversationId: string): Promise<Ticket | undefined> {
     const row = await this.db.selectFrom('tickets').selectAll()
       .where('conversation_id', '=', conversationId).where('status', '=', 'open')

@@ -3,11 +3,13 @@
 // and its clock is the test's, so retries come due when the test says, not by waiting.
 import crypto from 'node:crypto';
 import type { App } from '../../bot/app';
+import { hashSecret } from '../../bot/agent/secrets';
 import { ConfigError } from '../../bot/config';
 import { deliveryLine, deliveryStatus } from '../../bot/delivery/status';
 import type { NewTicket } from '../../bot/tickets/ticket';
 import { freePort } from '../../scripts/soak/serverProcess';
 import { listen, startApp, tempDir } from '../helpers';
+import { npmRun } from '../npmRun';
 import { smtpReceiver, webhookReceiver, type SmtpReceiver, type WebhookReceiver } from './receivers';
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters';
@@ -189,6 +191,48 @@ describe('ticket delivery to the help desk', () => {
     await a.deliveries.runOnce();
     expect((await a.store.deliveries.get(mail?.id ?? ''))?.status).toBe('delivered');
     expect(smtp.mails.map((m) => m.subject)).toEqual(['Support request']);
+  }, 30_000);
+
+  it('`npm run tickets` shows each delivery\'s status, and `--retry` makes a failed one due again', async () => {
+    const down = `smtp://127.0.0.1:${await freePort()}`;
+    const a = await app({ DELIVERY_MAX_ATTEMPTS: '1' }, down);
+    const t = await a.store.tickets.create(ticket(1));
+    await a.deliveries.runOnce();
+    const where = { DATA_DIR: a.config.dataDir, ...(a.config.DATABASE_URL ? { DATABASE_URL: a.config.DATABASE_URL } : {}) };
+    const listed = await npmRun(['tickets'], '', where);
+    expect(listed.stdout).toContain(`${t.reference}  `);
+    expect(listed.stdout).toMatch(/ {4}email to support@helpdesk.example: failed: gave up after 1 attempts: mail server: connection refused \(ECONNREFUSED\)\n {4}webhook to http:\/\/127.0.0.1:\d+\/tickets: delivered 20/);
+    expect(listed.stdout).toMatch(/1 failed delivery: retry with --retry <reference>/);
+    const retried = await npmRun(['tickets', '--', '--retry', t.reference.toLowerCase()], '', where);
+    expect(retried.stdout).toBe(`${t.reference}: 1 failed delivery is due again; the running server sends it.\n`);
+    const json = JSON.parse((await npmRun(['tickets', '--', '--json'], '', where)).stdout) as Array<{ deliveries: Array<{ kind: string; status: string; summary: string }> }>;
+    expect(json[0]?.deliveries.map((d) => [d.kind, d.status])).toEqual([['email', 'pending'], ['webhook', 'delivered']]);
+  }, 60_000);
+
+  it('the agent console lists tickets with where each went; an agent retries a failed delivery', async () => {
+    hook.answer = { status: 410 };
+    const a = await app({ AGENTS: `Maria=${hashSecret('maria-secret-1')}` });
+    const { server, url } = await listen(a);
+    open.push({ close: () => server.close() });
+    const t = await a.store.tickets.create(ticket(7));
+    await a.deliveries.runOnce();
+    const login = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Maria&secret=maria-secret-1' });
+    const cookie = `kt_agent=${/kt_agent=([\w-]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? ''}`;
+    type Listed = Array<{ reference: string; deliveries: Array<{ id: string; kind: string; status: string; summary: string }> }>;
+    const listed = (await (await fetch(`${url}/agent/api/tickets`, { headers: { cookie } })).json()) as Listed;
+    expect(listed[0]).toMatchObject({ reference: t.reference, deliveries: [
+      { kind: 'email', status: 'delivered', summary: expect.stringMatching(/^delivered 20/) },
+      { kind: 'webhook', status: 'failed', summary: 'failed: webhook: the receiver answered 410 Gone' },
+    ] });
+    const failed = listed[0]?.deliveries[1]?.id ?? '';
+    const retry = (id: string) => fetch(`${url}/agent/api/deliveries/${id}/retry`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    expect((await retry(listed[0]?.deliveries[0]?.id ?? '')).status).toBe(409);
+    hook.answer = undefined;
+    expect((await retry(failed)).status).toBe(204);
+    await a.deliveries.runOnce();
+    const after = (await (await fetch(`${url}/agent/api/tickets`, { headers: { cookie } })).json()) as Listed;
+    expect(after[0]?.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered']);
+    expect(hook.accepted).toHaveLength(1);
   }, 30_000);
 
   it.each([

@@ -43,7 +43,7 @@ describe('agent console (/agent)', () => {
     }
     for (const [method, path] of [['GET', '/agent/api/me'], ['GET', '/agent/api/queue'], ['GET', '/agent/api/events'], ['GET', '/agent/api/handoffs/x'],
       ['POST', '/agent/api/handoffs/x/claim'], ['POST', '/agent/api/handoffs/x/messages'], ['POST', '/agent/api/handoffs/x/typing'],
-      ['POST', '/agent/api/handoffs/x/return'], ['POST', '/agent/api/handoffs/x/close']] as const) {
+      ['POST', '/agent/api/handoffs/x/return'], ['POST', '/agent/api/handoffs/x/close'], ['GET', '/agent/api/tickets'], ['POST', '/agent/api/deliveries/x/retry']] as const) {
       const res = await fetch(`${url}${path}`, as('forged-session-token', { method, ...(method === 'POST' ? { body: '{}' } : {}) }));
       expect([path, res.status]).toEqual([path, 401]);
     }

@@ -48,6 +48,45 @@
     }
   }
 
+  /** The newest tickets and where each went; a failed delivery has a button to send it again. */
+  async function loadTickets() {
+    /** @type {{reference: string, subject: string, department: string, status: string, deliveries: {id: string, kind: string, target: string, status: string, summary: string}[]}[]} */
+    const items = await call('/agent/api/tickets');
+    const list = $('tickets');
+    list.textContent = '';
+    $('tickets-empty').hidden = items.length > 0;
+    for (const t of items) {
+      const li = document.createElement('li');
+      const title = document.createElement('strong');
+      title.textContent = t.reference + ' · ' + t.subject;
+      const meta = document.createElement('small');
+      meta.textContent = t.department + ' · ' + t.status + (t.deliveries.length ? '' : ' · not delivered anywhere (no help desk configured)');
+      li.append(title, meta);
+      for (const d of t.deliveries) {
+        const line = document.createElement('small');
+        line.className = d.status === 'failed' ? 'failed' : d.summary.startsWith('retrying') ? 'retrying' : '';
+        line.textContent = (d.kind === 'acknowledgement' ? 'acknowledgement' : d.kind) + ' → ' + d.target + ': ' + d.summary;
+        li.appendChild(line);
+        if (d.status === 'failed') {
+          const retry = document.createElement('button');
+          retry.type = 'button';
+          retry.textContent = 'Retry delivery';
+          retry.onclick = async () => {
+            retry.disabled = true;
+            try {
+              await call('/agent/api/deliveries/' + encodeURIComponent(d.id) + '/retry', {});
+              await loadTickets();
+            } catch (e) {
+              line.textContent += ' · ' + /** @type {Error} */ (e).message;
+            }
+          };
+          li.appendChild(retry);
+        }
+      }
+      list.appendChild(li);
+    }
+  }
+
   /** Bot and agent lines are Markdown: show them as the customer read them (still as text). @param {string} text */
   function plain(text) {
     return text.replace(/\*\*(.+?)\*\*/g, '$1').replace(/\\([\\`*_{}[\]()#+\-.!<>|~])/g, '$1');
@@ -154,7 +193,7 @@
   const events = new EventSource('/agent/api/events');
   events.onmessage = (m) => {
     const e = JSON.parse(m.data);
-    if (e.type === 'queue') loadQueue().catch(() => undefined);
+    if (e.type === 'queue') { loadQueue().catch(() => undefined); loadTickets().catch(() => undefined); }
     if (e.type === 'message' && e.handoffId === current) addLine(e);
     if (e.type === 'notice' && e.handoffId === current) $('notice').textContent = e.text;
     if (e.type === 'typing' && e.handoffId === current) {
@@ -164,6 +203,6 @@
     }
   };
 
-  call('/agent/api/me').then((m) => { me = m.name; $('me').textContent = 'Signed in as ' + m.name; }).then(loadQueue);
-  setInterval(() => loadQueue().catch(() => undefined), 15000);
+  call('/agent/api/me').then((m) => { me = m.name; $('me').textContent = 'Signed in as ' + m.name; }).then(loadQueue).then(loadTickets);
+  setInterval(() => { loadQueue().catch(() => undefined); loadTickets().catch(() => undefined); }, 15000);
 })();
