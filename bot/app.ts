@@ -121,6 +121,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     brain,
     recognizer: brain.router,
     tickets,
+    deliveries: store.deliveries,
     transcripts,
     files: store.files,
     handoff,

@@ -13,6 +13,7 @@ import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
 import { clauses } from './clauses';
+import { TICKET_REFERENCE, TICKET_STATUS, ticketStatusDialog } from './ticketStatus';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
@@ -62,7 +63,8 @@ export class MainDialog extends ComponentDialog {
       .addDialog(new ChoiceStepPrompt(CHOICE_PROMPT, messages))
       .addDialog(new SummaryPrompt(SUMMARY_PROMPT, messages))
       .addDialog(new WaterfallDialog(ROUTE, [this.routeStep.bind(this), this.afterPromptStep.bind(this), this.nextTopicStep.bind(this)]))
-      .addDialog(new WaterfallDialog(OFFER_MID_FLOW, [this.offerStep.bind(this), this.afterOfferStep.bind(this)]));
+      .addDialog(new WaterfallDialog(OFFER_MID_FLOW, [this.offerStep.bind(this), this.afterOfferStep.bind(this)]))
+      .addDialog(ticketStatusDialog(services, { fieldPrompt: FIELD_PROMPT, route: ROUTE }));
     this.initialDialogId = ROUTE;
   }
 
@@ -131,6 +133,9 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (recognizer.pattern(text) === 'handoff.human') return this.startFlow(step, 'handoff.human', text);
+    // "What's happening with KT-WPSPB5?", however it is put (and however cross).
+    const reference = TICKET_REFERENCE.exec(text)?.[0];
+    if (reference) return step.beginDialog(TICKET_STATUS, { reference });
     if (!again?.text && this.frustrated(text)) return this.offerPerson(step, this.m.say('frustrated_offer'), 'negative_sentiment', this.m.say('keep_going'));
 
     const byLabel = this.intentByLabel(text);
@@ -370,6 +375,19 @@ export class MainDialog extends ComponentDialog {
     if (!wantsPerson) {
       const corrected = await this.flow.correctEarlier(dc, text);
       if (corrected) return corrected;
+    }
+    // "What's happening with KT-WPSPB5?" where a choice or a value is asked (not in a description, where a
+    // reference is part of what is described): the customer is chasing that ticket; this form keeps its answers.
+    const reference = TICKET_REFERENCE.exec(text)?.[0];
+    const describing = dc.activeDialog?.id === FIELD_PROMPT && FieldPrompt.spec(dc.activeDialog.state.options).def.type === 'text';
+    if (reference && !wantsPerson && !describing && flow) {
+      const memory = await readMemory(this.services.memory, dc.context);
+      memory.slots = { ...memory.slots, ...flow.fields };
+      const draft = this.flow.draftIfTicket(flow);
+      if (draft) memory.draft = draft;
+      delete memory.nextTopic;
+      await dc.cancelAllDialogs();
+      return dc.beginDialog(TICKET_STATUS, { reference });
     }
     // A question that names an option ("but you're Kartra, can't you check?") is still a question, when the help text answers it.
     // So is a sentence about something else that only reads as a yes or no ("I don't remember which email

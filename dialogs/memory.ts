@@ -31,6 +31,8 @@ export const MemorySchema = z.object({
   profileEmail: z.string().optional(),
   /** A second problem the customer raised in the message that started this one: taken up when it ends. */
   nextTopic: z.object({ intent: z.string(), text: z.string().max(2000) }).optional(),
+  /** Tickets of other conversations asked about with an email that did not match (guessing is limited). */
+  statusMisses: z.number().int().nonnegative().default(0),
   /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
   withPerson: z.boolean().optional(),
 });

@@ -1,6 +1,7 @@
 import type { StatePropertyAccessor } from 'botbuilder';
 import type { TicketStore } from '../bot/tickets/ticket';
 import type { HandoffService } from '../bot/handoff/service';
+import type { DeliveryStore } from '../bot/store/deliveries';
 import type { FileStore } from '../bot/store/files';
 import type { TranscriptStore } from '../bot/store/transcripts';
 import type { Brain } from '../rules';
@@ -13,6 +14,8 @@ export interface TriageServices {
   /** How messages are understood: the brain's router, or a stub in tests of dialog logic. */
   recognizer: Recognizer;
   tickets: TicketStore;
+  /** Where tickets went (the help desk), for "what's happening with KT-…?". */
+  deliveries: Pick<DeliveryStore, 'forTickets'>;
   transcripts: TranscriptStore;
   files: FileStore;
   handoff: HandoffService;

@@ -30,6 +30,10 @@ const KEYS = {
   summary_text: ['subject', 'department', 'rows'], summary_retry: [], summary_no: [], summary_which_field: [],
   summary_cancelled: [], summary_again: [], ticket_opened: ['reference', 'department', 'account_email'], ticket_added: ['reference'],
   // The email the customer gets when a ticket is opened (TICKET_ACK_EMAIL)
+  // "What's happening with KT-…?"
+  ticket_status: ['reference', 'department', 'subject', 'opened', 'state', 'delivery'], ticket_state_open: [], ticket_state_pending: [], ticket_state_resolved: [],
+  ticket_status_delivered: ['at'], ticket_status_on_its_way: [], ticket_status_kept: [],
+  ticket_status_ask_email: ['reference'], ticket_status_no_match: ['reference'], ticket_status_limit: [],
   ack_email_subject: ['reference', 'subject'], ack_email_body: ['reference', 'subject', 'department'],
   // Hand-off
   handoff_reason_user_request: [], handoff_reason_field_retries: ['field'], handoff_reason_choice_retries: [],

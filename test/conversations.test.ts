@@ -54,9 +54,13 @@ describe('conversations (test/conversations/*.yaml)', () => {
     const greeting = await driver.start();
     log.push(...greeting.map((r) => `  bot: ${plain(render(r))}`));
     expect(greeting.map((r) => r.text).join('\n')).toMatch(/Kartra support assistant/);
-    for (const turn of script.turns) {
+    // `{ticket}` in what the customer says is the reference the bot gave last in this conversation.
+    let reference = '';
+    for (const written of script.turns) {
+      const turn = 'say' in written ? { ...written, say: written.say.replaceAll('{ticket}', reference) } : written;
       log.push(describeTurn(turn));
       const got = await driver.turn(turn);
+      reference = got.map((r) => /KT-[A-Z0-9]{6}/.exec(r.text)?.[0]).filter(Boolean).pop() ?? reference;
       if (channel === 'widget') { if (got.length) widgetTurns.answered++; else widgetTurns.unanswered.push(`${script.title}: ${describeTurn(turn)}`); }
       checkReplies(log, turn.expect, got);
     }

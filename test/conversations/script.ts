@@ -18,6 +18,7 @@ const Expected = z.union([
 const Replies = z.array(Expected).min(1, 'every customer message gets at least one reply');
 
 const Turn = z.union([
+  /** `{ticket}` stands for the reference the bot gave last in this conversation. */
   z.object({ say: z.string(), expect: Replies }).strict(),
   /** A card's Action.Submit (the summary card's buttons, Teams choice buttons). */
   z.object({ submit: z.record(z.string(), z.unknown()), expect: Replies }).strict(),

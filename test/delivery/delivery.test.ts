@@ -61,10 +61,10 @@ describe('ticket delivery to the help desk', () => {
     const conv = 'delivery-ip';
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(200)]);
     const file = await a.store.files.save({ conversationId: conv, name: 'block.png', contentType: 'image/png', data: png });
-    const say = async (text: string, attachments: unknown[] = []) => {
+    const say = async (text: string, attachments: unknown[] = [], conversation = conv) => {
       const res = await fetch(`${url}/api/messages`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'message', text, id: crypto.randomUUID(), channelId: 'emulator', deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:1', conversation: { id: conv }, from: { id: 'u1' }, recipient: { id: 'bot' }, attachments }),
+        body: JSON.stringify({ type: 'message', text, id: crypto.randomUUID(), channelId: 'emulator', deliveryMode: 'expectReplies', serviceUrl: 'http://127.0.0.1:1', conversation: { id: conversation }, from: { id: conversation }, recipient: { id: 'bot' }, attachments }),
       });
       const body = (await res.json()) as { activities: Array<{ text?: string }> };
       return body.activities.map((x) => x.text ?? '').join('\n');
@@ -112,6 +112,14 @@ describe('ticket delivery to the help desk', () => {
     expect(ack?.subject).toBe(`We have your request ${reference}: IP Blocked`);
     expect(ack?.to && 'text' in ack.to ? ack.to.text : '').toBe('jane@example.com');
     expect(ack?.replyTo?.text).toBe('support@helpdesk.example');
+
+    // "What's happening with it?": delivered, and when; from another conversation only with the ticket's account email.
+    const reached = /^KT-\w{6} \(Support\): “IP Blocked”, opened .* UTC\. It is open, and a person from the team will reply by email\. It reached the support team's help desk on \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC\.$/;
+    expect((await say(`whats happening with ${reference}?`)).replace(/\*\*/g, '')).toMatch(reached);
+    expect(await say(`hi, any news on ${reference}?`, [], 'someone-else')).toMatch(/^To look up \*\*KT-\w{6}\*\*, I need the account email/);
+    expect(await say('mallory@example.com', [], 'someone-else')).toMatch(/^I can't show \*\*KT-\w{6}\*\* with that email/);
+    expect(await say(`status of ${reference.toLowerCase()}`, [], 'someone-else')).toMatch(/^To look up/);
+    expect((await say('Jane@Example.com', [], 'someone-else')).replace(/\*\*/g, '')).toMatch(reached);
 
     const t = await a.store.tickets.byReference(reference);
     const lines = (await a.store.deliveries.forTickets([t?.id ?? ''])).get(t?.id ?? '')?.map(deliveryLine);
