@@ -1,9 +1,9 @@
 import {
-  ConfigurationBotFrameworkAuthentication, ConversationState, type TurnContext,
+  ConfigurationBotFrameworkAuthentication, ConversationState, UserState, type TurnContext,
   type ConfigurationBotFrameworkAuthenticationOptions, type Middleware,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import type { Memory } from '../dialogs/memory';
+import type { Customer, Memory } from '../dialogs/memory';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { TriageServices } from '../dialogs/services';
 import { loadBrain, type Brain } from '../rules';
@@ -32,6 +32,7 @@ import { AgentRelay } from './handoff/relay';
 import { RelayAcrossInstances } from './handoff/relayAcross';
 import { HandoffService } from './handoff/service';
 import { PublicAddress } from './web/publicAddress';
+import { VisitorPasses } from './web/visitors';
 import { Retention } from './store/retentionSweep';
 
 export interface App {
@@ -58,6 +59,8 @@ export interface App {
   address: PublicAddress;
   /** Deletes idle widget conversations and their files; started by the server, not by tools. */
   retention: Retention;
+  /** Widget visitors' passes: a new conversation in the same browser is the same user. */
+  visitors: VisitorPasses;
   /** Sends tickets to the help desk (the outbox); started by the server, not by tools. */
   deliveries: DeliveryWorker;
   /** Turns running on /api/messages (they may outlive their request): closing waits for them. */
@@ -100,6 +103,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL }, { instanceId: crypto.randomUUID(), ...(options.now ? { now: options.now } : {}) });
   const storage = store.state;
   const conversationState = new ConversationState(storage);
+  const userState = new UserState(storage);
   const transcripts = store.transcripts;
   const tickets = store.tickets;
   tickets.plan = deliveryPlan(config);
@@ -126,9 +130,10 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     files: store.files,
     handoff,
     memory: conversationState.createProperty<Memory>('memory'),
+    customer: userState.createProperty<Customer>('customer'),
   };
   const dialog = new MainDialog(services);
-  const bot = new TriageBot(conversationState, dialog, conversationState.createProperty<DialogState>('dialogState'), services);
+  const bot = new TriageBot([conversationState, userState], dialog, conversationState.createProperty<DialogState>('dialogState'), services);
 
   // Order matters: record first (so nothing is lost); shape and retry Teams sends before anything is
   // sent; then the hand-off gate (the bot stays silent while a person has the conversation), then the
@@ -181,5 +186,5 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     await store.close();
   };
   const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
-  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, running, close };
+  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, visitors: new VisitorPasses(await secretSetting(store.connection.db, 'visitor_signing_key')), running, close };
 }

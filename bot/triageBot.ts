@@ -1,10 +1,10 @@
 import {
   ActivityTypes, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue,
-  type ConversationState, type StatePropertyAccessor,
+  type BotState, type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../dialogs/mainDialog';
-import { readMemory } from '../dialogs/memory';
+import { readCustomer, readMemory } from '../dialogs/memory';
 import type { TriageServices } from '../dialogs/services';
 import { extractSlots } from '../dialogs/slots';
 
@@ -26,7 +26,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  */
 export class TriageBot extends TeamsActivityHandler {
   constructor(
-    private readonly conversationState: ConversationState,
+    /** Conversation and user state, saved at the end of every turn. */
+    private readonly states: BotState[],
     private readonly dialog: MainDialog,
     private readonly dialogState: StatePropertyAccessor<DialogState>,
     private readonly services: TriageServices,
@@ -43,6 +44,8 @@ export class TriageBot extends TeamsActivityHandler {
         memory.withPerson = false;
         await this.dialogState.delete(context);
       }
+      // A returning customer: the account email of their last ticket is offered where it is asked.
+      if (memory.lastEmail === undefined) memory.lastEmail = (await readCustomer(this.services.customer, context)).lastEmail ?? '';
       const text = context.activity.text ?? '';
       if (text) memory.slots = { ...memory.slots, ...extractSlots(this.services.brain.rules.allFields(), text) };
       await this.dialog.run(context, this.dialogState);
@@ -101,6 +104,6 @@ export class TriageBot extends TeamsActivityHandler {
 
   override async run(context: TurnContext): Promise<void> {
     await super.run(context);
-    await this.conversationState.saveChanges(context, false);
+    for (const state of this.states) await state.saveChanges(context, false);
   }
 }

@@ -7,7 +7,7 @@ import type { FieldDef, IntentId, RoutableIntent, Step } from '../rules/schema';
 import { besidesTicketRequest, type ChoiceOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
 import { FieldPrompt, type FieldPromptSpec, type FieldResult } from './fieldPrompt';
-import { readMemory, type Draft } from './memory';
+import { readMemory, rememberEmail, type Draft } from './memory';
 import { escapeMarkdown, fill } from './messages';
 import { extractSlots } from './slots';
 import { polarity } from './polarity';
@@ -543,11 +543,14 @@ export class FlowDialog extends Dialog<FlowOptions> {
     await this.tellNoted(dc, state);
     const def = this.rules.field(state.flowId, name);
     if (!def) throw new Error(`Unknown field ${name} in flow ${state.flowId}`);
-    // The channel knows an email (Teams profile): offer it, never assume it is the Kartra account's.
-    const profileEmail = def.type === 'email' && !correcting && !state.profileDeclined ? (await readMemory(this.services.memory, dc.context)).profileEmail : undefined;
-    if (profileEmail) {
-      state.pending = { kind: 'profile_email', field: name, email: profileEmail };
-      return this.ask(dc, this.m.say('profile_email_offer', { email: escapeMarkdown(profileEmail) }), [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true);
+    // An email the bot knows for this customer (the account email of their last ticket, else the Teams
+    // profile's): offered, never assumed to be the Kartra account's.
+    const memory = def.type === 'email' && !correcting && !state.profileDeclined ? await readMemory(this.services.memory, dc.context) : undefined;
+    const known = memory?.lastEmail || memory?.profileEmail;
+    if (known) {
+      state.pending = { kind: 'profile_email', field: name, email: known };
+      const offer = memory?.lastEmail ? 'returning_email_offer' : 'profile_email_offer';
+      return this.ask(dc, this.m.say(offer, { email: escapeMarkdown(known) }), [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true);
     }
     state.pending = { kind: 'field', field: name, correcting, ...(resume ? { resume: true } : {}) };
     const spec: FieldPromptSpec = { field: name, def, maxFailures: this.rules.escalation.field_retries };
@@ -675,6 +678,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
     state.ticket = ticket.reference;
     const memory = await readMemory(this.services.memory, dc.context);
     delete memory.draft;
+    // Next time (a new conversation in this browser, or in Teams) this email is offered, not assumed.
+    const email = ticket.fields.account_email;
+    if (email && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) await rememberEmail(this.services.customer, dc.context, email);
     if (state.intent === 'handoff.human') await this.services.handoff.noteTicket(a.conversation.id, ticket.reference, state.fields);
     await dc.context.sendActivity(this.m.say('ticket_opened', {
       reference: ticket.reference, department: ticket.department, account_email: escapeMarkdown(state.fields.account_email ?? 'you'),

@@ -29,6 +29,8 @@ export const MemorySchema = z.object({
   misses: z.number().int().nonnegative().default(0),
   draft: DraftSchema.optional(),
   profileEmail: z.string().optional(),
+  /** The account email this customer confirmed on their last ticket (a returning visitor, a Teams user): offered, never assumed. '' when none. */
+  lastEmail: z.string().optional(),
   /** A second problem the customer raised in the message that started this one: taken up when it ends. */
   nextTopic: z.object({ intent: z.string(), text: z.string().max(2000) }).optional(),
   /** Tickets of other conversations asked about with an email that did not match (guessing is limited). */
@@ -37,6 +39,24 @@ export const MemorySchema = z.object({
   withPerson: z.boolean().optional(),
 });
 export type Memory = z.infer<typeof MemorySchema>;
+
+/**
+ * What the bot keeps about a customer across conversations (botbuilder's user state: the widget visitor
+ * of one browser, a Teams user): the account email of their last ticket. Deleted after RETENTION_DAYS.
+ */
+export const CustomerSchema = z.object({ lastEmail: z.string().max(320).optional() });
+export type Customer = z.infer<typeof CustomerSchema>;
+
+/** The customer's memory across conversations, validated as it is read back; nothing is written by reading. */
+export async function readCustomer(accessor: StatePropertyAccessor<Customer>, context: TurnContext): Promise<Customer> {
+  const parsed = CustomerSchema.safeParse(await accessor.get(context));
+  return parsed.success ? parsed.data : {};
+}
+
+/** Keeps the account email of the customer's ticket for their next conversation. */
+export async function rememberEmail(accessor: StatePropertyAccessor<Customer>, context: TurnContext, email: string): Promise<void> {
+  await accessor.set(context, { ...(await readCustomer(accessor, context)), lastEmail: email });
+}
 
 /** The conversation's memory, validated as it is read back from the store. */
 export async function readMemory(accessor: StatePropertyAccessor<Memory>, context: TurnContext): Promise<Memory> {

@@ -5,7 +5,7 @@ import type { DeliveryStore } from '../bot/store/deliveries';
 import type { FileStore } from '../bot/store/files';
 import type { TranscriptStore } from '../bot/store/transcripts';
 import type { Brain } from '../rules';
-import type { Memory } from './memory';
+import type { Customer, Memory } from './memory';
 import type { Recognizer } from './recognizer';
 
 /** What the dialogs need from the outside world; the bot's composition root provides it. */
@@ -20,4 +20,6 @@ export interface TriageServices {
   files: FileStore;
   handoff: HandoffService;
   memory: StatePropertyAccessor<Memory>;
+  /** What is kept about the customer across conversations (user state). */
+  customer: StatePropertyAccessor<Customer>;
 }

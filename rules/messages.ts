@@ -16,7 +16,7 @@ const KEYS = {
   // Fields
   prefilled: ['values'], field_corrected: ['label', 'value'], told_you_found: ['label', 'value'], told_you_here: ['label', 'value'], told_you_missing: [],
   field_question: ['label'], field_stuck: ['reason'], field_stuck_retry: ['reason'], try_again: [], stop: [], stopped: [],
-  profile_email_offer: ['email'],
+  profile_email_offer: ['email'], returning_email_offer: ['email'],
   // Choices and yes/no questions
   choice_retry: [], choice_explain: [], choice_question_unanswered: [], field_question_unanswered: [], yes_no_retry: [], choice_give_up: [],
   // Validation reasons

@@ -85,9 +85,10 @@ export class DirectLineChannel {
   get bot(): ChannelAccount { return this.adapter.bot; }
 
   /** A new conversation id and user id with a token for them (what the token endpoint hands a page). */
-  newSession(): { conversationId: string; userId: string; token: string; expiresIn: number } {
+  /** A new conversation, for a new user or for a returning visitor (`userId` from their verified pass). */
+  newSession(visitor?: string): { conversationId: string; userId: string; token: string; expiresIn: number } {
     const conversationId = crypto.randomBytes(16).toString('base64url');
-    const userId = `dl_${crypto.randomBytes(12).toString('base64url')}`;
+    const userId = visitor ?? `dl_${crypto.randomBytes(12).toString('base64url')}`;
     return { conversationId, userId, token: this.tokens.issue(conversationId, userId), expiresIn: this.tokens.ttlSeconds };
   }
 

@@ -41,7 +41,7 @@ export class Store {
   constructor(readonly connection: Connection, options: { instanceId: string; now?: () => number }) {
     const { db } = connection;
     this.now = options.now ?? Date.now;
-    this.state = new StateStore(db);
+    this.state = new StateStore(db, options.now);
     this.tickets = new SqlTicketStore(db, options.now);
     this.deliveries = new DeliveryStore(db, connection.dialect, options.now);
     this.transcripts = new TranscriptStore(db);
@@ -65,7 +65,7 @@ export class Store {
     if (unit.isEmpty()) return [];
     const now = new Date(this.now()).toISOString();
     return this.connection.db.transaction().execute(async (tx) => {
-      for (const changes of unit.state) await writeState(tx, changes);
+      for (const changes of unit.state) await writeState(tx, changes, now);
       for (const entry of unit.transcript) await insertTranscript(tx, unit.conversationId, entry);
       const stored: Partial<Activity>[] = [];
       for (const activity of unit.activities) stored.push((await appendActivity(tx, unit.conversationId, activity, false, now)).activity);

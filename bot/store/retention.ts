@@ -21,3 +21,12 @@ export async function deleteIdleConversations(db: Db, cutoff: string, batch = 50
   }
   return { conversations: ids.length, files };
 }
+
+/**
+ * Deletes what the bot kept about customers across conversations (user state: the account email of their
+ * last ticket) once it has not been written for the retention period.
+ */
+export async function deleteIdleCustomers(db: Db, cutoff: string): Promise<number> {
+  const r = await db.deleteFrom('bot_state').where('key', 'like', '%/users/%').where('updated_at', '<', cutoff).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -4,8 +4,7 @@ import { JsonObject, parseJson } from './rows';
 import { currentTurn } from './turnUnit';
 
 /** Writes state items; an item written with an eTag other than "*" must still carry the stored one. */
-export async function writeState(db: Db, changes: StoreItems): Promise<void> {
-  const now = new Date().toISOString();
+export async function writeState(db: Db, changes: StoreItems, now: string): Promise<void> {
   for (const [key, item] of Object.entries(changes)) {
     const { eTag, ...data } = (item ?? {}) as { eTag?: string } & Record<string, unknown>;
     const current = await db.selectFrom('bot_state').select('etag').where('key', '=', key).executeTakeFirst();
@@ -25,7 +24,7 @@ export async function writeState(db: Db, changes: StoreItems): Promise<void> {
  * eTag, is what stops two turns of one conversation from overwriting each other.
  */
 export class StateStore implements Storage {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   async read(keys: string[]): Promise<StoreItems> {
     const items: StoreItems = {};
@@ -39,7 +38,7 @@ export class StateStore implements Storage {
     const copy = JSON.parse(JSON.stringify(changes)) as StoreItems;
     const unit = currentTurn();
     if (unit) unit.state.push(copy);
-    else await this.db.transaction().execute((tx) => writeState(tx, copy));
+    else await this.db.transaction().execute((tx) => writeState(tx, copy, new Date(this.now()).toISOString()));
   }
 
   async delete(keys: string[]): Promise<void> {

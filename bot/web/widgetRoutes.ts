@@ -12,6 +12,7 @@ import type { PublicAddress } from './publicAddress';
 import { readBody } from './body';
 import { reasons } from './reasons';
 import { StaticAssets } from './staticAssets';
+import type { VisitorPasses } from './visitors';
 
 const TokenRequestSchema = z.object({
   /** A page that already has a conversation (reload, reopened tab) asks to carry on with it. */
@@ -20,12 +21,14 @@ const TokenRequestSchema = z.object({
     token: z.string().min(1).max(4000),
     userId: z.string().min(1).max(200).optional(),
   }).optional(),
+  /** The browser's visitor pass from an earlier conversation: a new one keeps the same user. */
+  visitor: z.string().min(1).max(2000).optional(),
 }).strict();
 
 /** Tokens one address may get at once before the rate (one a second) applies. */
 export const TOKEN_BURST = 60;
 
-export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean }
+export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean; visitor?: string }
 
 export interface WidgetRouteOptions {
   /** Local Direct Line channel; undefined when DIRECT_LINE_SECRET sends the widget to Azure instead. */
@@ -35,6 +38,7 @@ export interface WidgetRouteOptions {
   origins: OriginPolicy;
   address: PublicAddress;
   log: Logger;
+  visitors: VisitorPasses;
   /** New conversations one address may start per second, after a burst of TOKEN_BURST. */
   tokensPerSecond: number;
 }
@@ -82,17 +86,20 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
     const body = TokenRequestSchema.safeParse(req.body ?? {});
     if (!body.success) { answer(res, 400, { error: `Invalid request: ${reasons(body.error).join('; ')}` }); return; }
     const resume = body.data.resume;
+    // The same browser is the same visitor in a new conversation; a pass that does not verify is ignored.
+    const visitor = o.visitors.userOf(body.data.visitor);
+    const pass = (userId: string) => o.visitors.issue(userId);
 
     if (o.channel) {
       const channel = o.channel;
       const domain = `${o.address.base}${DIRECT_LINE_PATH}`;
       const claims = resume && (await channel.store.get(resume.conversationId)) ? channel.tokens.renewable(resume.token, resume.conversationId) : undefined;
       if (claims) {
-        answer(res, 200, { token: channel.tokens.issue(claims.conv, claims.user), conversationId: claims.conv, userId: claims.user, expiresIn: channel.tokens.ttlSeconds, domain, resumed: true });
+        answer(res, 200, { token: channel.tokens.issue(claims.conv, claims.user), conversationId: claims.conv, userId: claims.user, expiresIn: channel.tokens.ttlSeconds, domain, resumed: true, visitor: pass(claims.user) });
         return;
       }
-      const s = channel.newSession();
-      answer(res, 200, { token: s.token, conversationId: s.conversationId, userId: s.userId, expiresIn: s.expiresIn, domain, resumed: false });
+      const s = channel.newSession(visitor);
+      answer(res, 200, { token: s.token, conversationId: s.conversationId, userId: s.userId, expiresIn: s.expiresIn, domain, resumed: false, visitor: pass(s.userId) });
       return;
     }
 
@@ -102,14 +109,14 @@ export function mountWidget(server: restify.Server, o: WidgetRouteOptions): void
       if (resume?.userId) {
         const renewed = await azure.refresh(resume.token).catch(() => undefined);
         if (renewed && renewed.conversationId === resume.conversationId) {
-          answer(res, 200, { token: renewed.token, conversationId: renewed.conversationId, userId: resume.userId, expiresIn: renewed.expires_in, domain: o.azureEndpoint, resumed: true });
+          answer(res, 200, { token: renewed.token, conversationId: renewed.conversationId, userId: resume.userId, expiresIn: renewed.expires_in, domain: o.azureEndpoint, resumed: true, ...(visitor === resume.userId ? { visitor: pass(visitor) } : {}) });
           return;
         }
       }
       // Direct Line wants user ids that start with dl_ when they come inside a token.
-      const userId = `dl_${crypto.randomBytes(12).toString('base64url')}`;
+      const userId = visitor ?? `dl_${crypto.randomBytes(12).toString('base64url')}`;
       const t = await azure.generate(userId);
-      answer(res, 200, { token: t.token, conversationId: t.conversationId, userId, expiresIn: t.expires_in, domain: o.azureEndpoint, resumed: false });
+      answer(res, 200, { token: t.token, conversationId: t.conversationId, userId, expiresIn: t.expires_in, domain: o.azureEndpoint, resumed: false, visitor: pass(userId) });
     } catch (err) {
       o.log.error({ reason: (err as Error).message }, 'Direct Line token exchange failed');
       answer(res, 502, { error: 'The chat service is not reachable right now. Please try again in a minute.' });

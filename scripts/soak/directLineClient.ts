@@ -1,7 +1,7 @@
 import type { Activity } from 'botbuilder';
 import WebSocket from 'ws';
 
-export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean }
+export interface TokenResponse { token: string; conversationId: string; userId: string; expiresIn: number; domain: string; resumed: boolean; visitor?: string }
 export interface ActivitySet { activities: Partial<Activity>[]; watermark: string }
 
 /** Raw Direct Line calls, as Web Chat makes them: for protocol tests and the reliability suite (the real-client tests use botframework-directlinejs). */
@@ -12,16 +12,16 @@ export class DirectLineSession {
     return fetch(`${url}/api/directline/token`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   }
 
-  /** Token endpoint, then POST /conversations, as Web Chat does. */
-  static async start(url: string): Promise<DirectLineSession & { streamUrl: string }> {
-    const tokenRes = await DirectLineSession.token(url);
+  /** Token endpoint (with the browser's visitor pass, if given), then POST /conversations, as Web Chat does. */
+  static async start(url: string, visitor?: string): Promise<DirectLineSession & { streamUrl: string; visitor?: string }> {
+    const tokenRes = await DirectLineSession.token(url, visitor ? { visitor } : {});
     if (tokenRes.status !== 200) throw new Error(`token: ${tokenRes.status} ${await tokenRes.text()}`);
     const t = (await tokenRes.json()) as TokenResponse;
     const s = new DirectLineSession(url, t.token, t.conversationId, t.userId);
     const res = await s.call('POST', '/conversations', { user: { id: t.userId }, locale: 'en-US' });
     if (res.status !== 201) throw new Error(`start: ${res.status} ${await res.text()}`);
     const body = (await res.json()) as { streamUrl: string };
-    return Object.assign(s, { streamUrl: body.streamUrl });
+    return Object.assign(s, { streamUrl: body.streamUrl, ...(t.visitor ? { visitor: t.visitor } : {}) });
   }
 
   call(method: string, path: string, body?: unknown, token: string | undefined = this.token, headers: Record<string, string> = {}): Promise<Response> {

@@ -76,6 +76,13 @@ describe('the chat widget in headless Chromium', () => {
     await step(page, () => type(page, 'thanks!'), /welcome/i);
     await page.screenshot({ path: path.join(OUT, 'widget-after-reload.png') });
 
+    // A new conversation in the same browser: the email of the last ticket is offered, not assumed.
+    await page.getByRole('button', { name: 'Start a new conversation' }).click();
+    await transcript(page).getByText(reference ?? 'missing').first().waitFor({ state: 'detached' });
+    await bubble(page, 'Tell me in your own words').waitFor();
+    await step(page, () => type(page, 'my account says it is not active'), 'Last time you gave jane@example.com as the email address of your Kartra account');
+    await step(page, () => quickReply(page, 'Yes').click(), 'Support Code');
+
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);

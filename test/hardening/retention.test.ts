@@ -24,10 +24,10 @@ describe('retention', () => {
     now += 20 * 24 * 3600 * 1000;
     const recent = await DirectLineSession.start(served.url);
     await app.directLine!.idle();
-    expect(await app.retention.sweep()).toEqual({ conversations: 0, files: 0 });
+    expect(await app.retention.sweep()).toEqual({ conversations: 0, files: 0, customers: 0 });
 
     now += 11 * 24 * 3600 * 1000;
-    expect(await app.retention.sweep()).toEqual({ conversations: 1, files: 1 });
+    expect(await app.retention.sweep()).toEqual({ conversations: 1, files: 1, customers: 0 });
     expect((await fetch(fileUrl)).status).toBe(404);
     expect(await app.directLine!.store.get(old.conversationId)).toBeUndefined();
     expect(await app.services.transcripts.list(old.conversationId)).toEqual([]);

@@ -3,7 +3,8 @@
 // the triage bot. Settings come from data- attributes on that tag (see the README):
 //   data-title, data-accent (#rgb / #rrggbb), data-position (right | left), data-locale, data-open (true).
 // The conversation id and token are kept in localStorage, so a reload or a new visit carries on the same
-// conversation (the bot renews the token), with its history.
+// conversation (the bot renews the token), with its history. The visitor pass is kept apart: a new
+// conversation in this browser is the same visitor, offered what they told the bot last time.
 (function () {
   'use strict';
   /** @type {any} */
@@ -21,6 +22,7 @@
     open: data.open === 'true',
   };
   const storageKey = 'kartra-chat:' + base;
+  const visitorKey = storageKey + ':visitor';
 
   /** @param {string} tag @param {string} className @param {Record<string, string>} [attrs] */
   function el(tag, className, attrs) {
@@ -80,15 +82,21 @@
   /** A token for a new conversation, or a renewed one for the conversation this browser already has. */
   async function session() {
     const previous = saved();
+    let visitor = null;
+    try { visitor = localStorage.getItem(visitorKey); } catch (e) { /* private mode */ }
     const res = await fetch(base + '/api/directline/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(previous ? { resume: { conversationId: previous.conversationId, token: previous.token, userId: previous.userId } } : {}),
+      body: JSON.stringify({
+        ...(previous ? { resume: { conversationId: previous.conversationId, token: previous.token, userId: previous.userId } } : {}),
+        ...(visitor ? { visitor: visitor } : {}),
+      }),
     });
     const s = await res.json().catch(() => ({}));
     if (!res.ok || typeof s.token !== 'string') throw new Error(s.error || 'The chat is unavailable (' + res.status + ').');
     try {
       localStorage.setItem(storageKey, JSON.stringify({ conversationId: s.conversationId, token: s.token, userId: s.userId }));
+      if (typeof s.visitor === 'string') localStorage.setItem(visitorKey, s.visitor);
     } catch (e) { /* private mode: the conversation just won't survive a reload */ }
     return s;
   }
@@ -99,6 +107,11 @@
     await loadScript(base + '/widget/webchat.js');
     const s = await session();
     if (directLine) directLine.end();
+    // A fresh element per conversation: Web Chat keeps its React root on the element it rendered into, and
+    // would not draw a new conversation into one whose content was cleared.
+    const view = el('div', 'kt-chat__view');
+    body.textContent = '';
+    body.appendChild(view);
     directLine = w.WebChat.createDirectLine({
       domain: s.domain,
       token: s.token,
@@ -126,7 +139,7 @@
         suggestedActionLayout: 'flow',
         rootHeight: '100%',
       },
-    }, body);
+    }, view);
     status.textContent = '';
   }
 
