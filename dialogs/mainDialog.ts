@@ -13,7 +13,7 @@ import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
 import { clauses } from './clauses';
-import { TICKET_REFERENCE, TICKET_STATUS, ticketStatusDialog } from './ticketStatus';
+import { TICKET_STATUS, ticketReference, ticketStatusDialog } from './ticketStatus';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
@@ -134,7 +134,7 @@ export class MainDialog extends ComponentDialog {
     }
     if (recognizer.pattern(text) === 'handoff.human') return this.startFlow(step, 'handoff.human', text);
     // "What's happening with KT-WPSPB5?", however it is put (and however cross).
-    const reference = TICKET_REFERENCE.exec(text)?.[0];
+    const reference = ticketReference(text);
     if (reference) return step.beginDialog(TICKET_STATUS, { reference });
     if (!again?.text && this.frustrated(text)) return this.offerPerson(step, this.m.say('frustrated_offer'), 'negative_sentiment', this.m.say('keep_going'));
 
@@ -378,7 +378,7 @@ export class MainDialog extends ComponentDialog {
     }
     // "What's happening with KT-WPSPB5?" where a choice or a value is asked (not in a description, where a
     // reference is part of what is described): the customer is chasing that ticket; this form keeps its answers.
-    const reference = TICKET_REFERENCE.exec(text)?.[0];
+    const reference = ticketReference(text);
     const describing = dc.activeDialog?.id === FIELD_PROMPT && FieldPrompt.spec(dc.activeDialog.state.options).def.type === 'text';
     if (reference && !wantsPerson && !describing && flow) {
       const memory = await readMemory(this.services.memory, dc.context);

@@ -6,8 +6,17 @@ import { readMemory } from './memory';
 import type { TriageServices } from './services';
 
 export const TICKET_STATUS = 'ticketStatus';
-/** A ticket reference as the bot gives them: KT- and six letters or digits. */
-export const TICKET_REFERENCE = /\bKT-[A-Z0-9]{6}\b/i;
+/** A ticket reference as the bot gives them, KT- and six letters or digits, however it is typed ("kt-wpspb5", "KT–WPSPB5", "kt 7hq2xm"). */
+const TICKET_REFERENCE = /\bKT(?:[-–—]\s?|\s)?([A-Z0-9]{6})\b/gi;
+
+/** The reference in a message, written as the bot writes them. Without a dash it needs a digit ("KT system" is not one). */
+export function ticketReference(text: string): string | undefined {
+  for (const m of text.matchAll(TICKET_REFERENCE)) {
+    const code = (m[1] ?? '').toUpperCase();
+    if (/[-–—]/.test(m[0]) || /\d/.test(code)) return `KT-${code}`;
+  }
+  return undefined;
+}
 /** Lookups of other conversations' tickets with an email that did not match, before the bot stops trying. */
 const MISSES_ALLOWED = 3;
 
