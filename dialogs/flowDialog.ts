@@ -190,6 +190,10 @@ export class FlowDialog extends Dialog<FlowOptions> {
       }
       case 'profile_email': {
         const r = result as ChoiceResult;
+        if (r.status === 'ok' && r.index < 0 && r.said) {
+          state.fields[pending.field] = r.said;
+          return this.run(dc, state);
+        }
         if (r.status === 'ok' && r.index === 0) {
           state.fields[pending.field] = pending.email;
           return this.run(dc, state);
@@ -300,6 +304,20 @@ export class FlowDialog extends Dialog<FlowOptions> {
    * typed where a description is asked): kept for those questions, said back, and this question asked
    * again without counting a miss.
    */
+  /**
+   * "Is it sam@example.com?" answered with another address: that address is the answer (checked as the
+   * field is), not a refused yes or no.
+   */
+  async answerOfferedEmail(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    if (!state || state.pending?.kind !== 'profile_email' || dc.activeDialog?.id !== CHOICE_PROMPT || !/@/.test(text)) return undefined;
+    const def = this.rules.field(state.flowId, state.pending.field);
+    const check = def ? checkField(def, { text }, this.m) : undefined;
+    if (!check?.ok) return undefined;
+    // The offer's question ends with the address as what was said; the flow takes it from there.
+    return dc.endDialog({ status: 'ok', index: -1, said: check.value } satisfies ChoiceResult);
+  }
+
   async noteVolunteered(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
     const state = FlowDialog.state(dc);
     const open = dc.activeDialog;

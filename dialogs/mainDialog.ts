@@ -373,7 +373,7 @@ export class MainDialog extends ComponentDialog {
     const flow = FlowDialog.state(dc);
     const wantsPerson = recognizer.pattern(text) === 'handoff.human';
     if (!wantsPerson) {
-      const corrected = await this.flow.correctEarlier(dc, text);
+      const corrected = (await this.flow.correctEarlier(dc, text)) ?? (await this.flow.answerOfferedEmail(dc, text));
       if (corrected) return corrected;
     }
     // "What's happening with KT-WPSPB5?" where a choice or a value is asked (not in a description, where a

@@ -92,13 +92,15 @@ export class Conversation {
 
   constructor(readonly app: App, opts: { channelId?: string; conversationId?: string; userId?: string; conversationType?: string } = {}) {
     const conversationId = opts.conversationId ?? `conv-${Math.random().toString(36).slice(2)}`;
+    // A customer of their own unless told: the same user in two conversations is a returning customer.
+    const userId = opts.userId ?? `user-${conversationId}`;
     // A service URL of its own, so an agent's replies (proactive sends) come back to this adapter.
     const serviceUrl = `https://test.invalid/${conversationId}`;
     this.adapter = new ConversationTestAdapter((c) => app.bot.run(c), {
       channelId: opts.channelId ?? 'test',
       serviceUrl,
       conversation: { id: conversationId, isGroup: (opts.conversationType ?? 'personal') !== 'personal', conversationType: opts.conversationType ?? 'personal', name: 'test' },
-      from: { id: opts.userId ?? 'user-1', name: 'User', role: 'user' },
+      from: { id: userId, name: 'User', role: 'user' },
       recipient: { id: 'bot', name: 'Bot', role: 'bot' },
     });
     this.adapter.use(...app.middleware);
@@ -128,7 +130,7 @@ export class Conversation {
     this.adapter.activeQueue.splice(0);
     await this.adapter.receiveActivity({
       type: ActivityTypes.ConversationUpdate,
-      membersAdded: [{ id: 'bot', name: 'Bot' }, { id: 'user-1', name: 'User' }],
+      membersAdded: [{ id: 'bot', name: 'Bot' }, { id: this.adapter.template.from?.id ?? 'user', name: 'User' }],
     });
     return this.adapter.activeQueue.splice(0).map(render).join('\n---\n');
   }

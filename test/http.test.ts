@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '..');
 function activity(text: string, conversationId: string, extra: Record<string, unknown> = {}) {
   return {
     type: 'message', text, id: `a-${Math.random().toString(36).slice(2)}`, channelId: 'emulator', deliveryMode: 'expectReplies',
-    serviceUrl: 'http://127.0.0.1:1', conversation: { id: conversationId }, from: { id: 'http-user', role: 'user' },
+    serviceUrl: 'http://127.0.0.1:1', conversation: { id: conversationId }, from: { id: `user-${conversationId}`, role: 'user' },
     recipient: { id: 'bot', role: 'bot' }, ...extra,
   };
 }

@@ -47,7 +47,7 @@ describe('production mode: the widget talks to Azure Direct Line', () => {
     const text = await res.text();
     expect(text).not.toContain(SECRET);
     const body = JSON.parse(text) as Record<string, unknown>;
-    expect(body).toEqual({ token: 'azure-token-1', conversationId: 'azure-conv-1', userId: expect.stringMatching(/^dl_/), expiresIn: 3600, domain: endpoint, resumed: false });
+    expect(body).toEqual({ token: 'azure-token-1', conversationId: 'azure-conv-1', userId: expect.stringMatching(/^dl_/), expiresIn: 3600, domain: endpoint, resumed: false, visitor: expect.any(String) });
     const call = azure.calls.at(-1);
     expect(call).toMatchObject({ path: '/v3/directline/tokens/generate', authorization: `Bearer ${SECRET}` });
     expect(JSON.parse(call?.body ?? '{}')).toEqual({ user: { id: body.userId } });

@@ -47,6 +47,15 @@ describe('returning customers', () => {
     const declines = await DirectLineSession.start(served.url, first.visitor);
     await say(declines, { text: 'my account is not active' });
     expect(await say(declines, { text: 'no, a different one' })).toEqual(['What is the email address of your Kartra account?']);
+
+    // Answered with another address: that address is the answer.
+    const other = await DirectLineSession.start(served.url, first.visitor);
+    await say(other, { text: 'my account is not active' });
+    expect(await say(other, { text: 'its sam.new@example.com now' })).toEqual([expect.stringMatching(/^What is your Support Code\?/)]);
+    await say(other, { text: 'SC-1234' });
+    await say(other, { value: { summary: 'confirm' } });
+    const tickets = (await app.store.tickets.list()).filter((t) => t.conversationId === other.conversationId);
+    expect(tickets.map((t) => t.fields.account_email)).toEqual(['sam.new@example.com']);
   });
 
   it('a pass that is forged, altered or from elsewhere is a new visitor, offered nothing', async () => {

@@ -82,7 +82,7 @@ describe('Microsoft Teams', () => {
     // Yes/no as a hero card: the SDK's choice for Teams.
     expect(c.last.map(render).join('\n')).toMatch(/Your Teams profile says jane@contoso.{0,6}com\. Is that the email address of your Kartra account\?/);
     expect(await c.say('yes')).toMatch(/Support Code/);
-    expect(calls).toEqual(['user-1']);
+    expect(calls).toEqual([`user-${c.id}`]);
 
     const d = new Conversation(app, { channelId: 'msteams' });
     withProfile(d, async () => ({ id: 'user-1', email: 'jane@contoso.com' }));
