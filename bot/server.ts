@@ -16,6 +16,12 @@ const UPLOADS_AT_ONCE_PER_ADDRESS = 2;
 /** Bytes one address may upload in an hour: filling the store takes many addresses, not one. */
 const UPLOAD_BYTES_PER_ADDRESS_HOUR = 100 * 1024 * 1024;
 
+/** A request's path as the log keeps it: no query (stream tokens), and not longer than a path of this server. */
+function logged(url: string | undefined): string {
+  const path = url?.split('?')[0] ?? '';
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
 export function createServer(app: App, log: Logger): restify.Server {
   // restify's own lines (e.g. one per throttled request) only from warn up, in the same JSON log. The cast:
   // @types/restify still describes restify 8's bunyan logger; restify 11 itself logs with pino.
@@ -29,10 +35,10 @@ export function createServer(app: App, log: Logger): restify.Server {
   server.server.requestTimeout = 120_000;
 
   server.on('after', (req: restify.Request, res: restify.Response) => {
-    log.info({ method: req.method, url: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - req.time() }, 'request');
+    log.info({ method: req.method, url: logged(req.url), status: res.statusCode, ms: Date.now() - req.time() }, 'request');
   });
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, cb: () => void) => {
-    if ((err.statusCode ?? 500) >= 500) log.error({ err, method: req.method, url: req.url?.split('?')[0] }, 'request failed');
+    if ((err.statusCode ?? 500) >= 500) log.error({ err, method: req.method, url: logged(req.url) }, 'request failed');
     cb();
   });
 

@@ -47,7 +47,8 @@ export class TriageBot extends TeamsActivityHandler {
       // A returning customer: the account email of their last ticket is offered where it is asked.
       if (memory.lastEmail === undefined) memory.lastEmail = (await readCustomer(this.services.customer, context)).lastEmail ?? '';
       const text = context.activity.text ?? '';
-      if (text) memory.slots = { ...memory.slots, ...extractSlots(this.services.brain.rules.allFields(), text) };
+      // An address typed to look up a ticket is that ticket's, not necessarily the customer's own.
+      if (text && !memory.lookingUp) memory.slots = { ...memory.slots, ...extractSlots(this.services.brain.rules.allFields(), text) };
       await this.dialog.run(context, this.dialogState);
       await next();
     });

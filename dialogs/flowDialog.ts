@@ -696,6 +696,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     state.ticket = ticket.reference;
     const memory = await readMemory(this.services.memory, dc.context);
     delete memory.draft;
+    memory.lastTicket = ticket.reference;
     // Next time (a new conversation in this browser, or in Teams) this email is offered, not assumed.
     const email = ticket.fields.account_email;
     if (email && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) await rememberEmail(this.services.customer, dc.context, email);

@@ -13,7 +13,7 @@ import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
 import { clauses } from './clauses';
-import { TICKET_STATUS, ticketReference, ticketStatusDialog } from './ticketStatus';
+import { asksTicketStatus, TICKET_STATUS, ticketStatusDialog } from './ticketStatus';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
 import type { TriageServices } from './services';
@@ -118,6 +118,10 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     const control = recognizer.control(text);
+    // "What's happening with KT-WPSPB5?", "is my ticket still open?", however it is put (and however cross),
+    // also while waiting for a person.
+    const status = control ? undefined : asksTicketStatus(text, Boolean(memory.lastTicket));
+    if (status) return step.beginDialog(TICKET_STATUS, status);
     const waiting = await this.services.handoff.waitingFor(a.conversation.id);
     if (control === 'reopen' && memory.draft) return this.reopen(step, memory);
     if (control && control !== 'reopen') {
@@ -133,9 +137,6 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (recognizer.pattern(text) === 'handoff.human') return this.startFlow(step, 'handoff.human', text);
-    // "What's happening with KT-WPSPB5?", however it is put (and however cross).
-    const reference = ticketReference(text);
-    if (reference) return step.beginDialog(TICKET_STATUS, { reference });
     if (!again?.text && this.frustrated(text)) return this.offerPerson(step, this.m.say('frustrated_offer'), 'negative_sentiment', this.m.say('keep_going'));
 
     const byLabel = this.intentByLabel(text);
@@ -372,23 +373,17 @@ export class MainDialog extends ComponentDialog {
     const recognizer = this.services.recognizer;
     const flow = FlowDialog.state(dc);
     const wantsPerson = recognizer.pattern(text) === 'handoff.human';
+    // A ticket lookup on top of the form hears its own answer (the address), unless a person is asked for.
+    if (dc.stack.some((i) => i.id === TICKET_STATUS) && !wantsPerson) return undefined;
     if (!wantsPerson) {
       const corrected = (await this.flow.correctEarlier(dc, text)) ?? (await this.flow.answerOfferedEmail(dc, text));
       if (corrected) return corrected;
     }
     // "What's happening with KT-WPSPB5?" where a choice or a value is asked (not in a description, where a
-    // reference is part of what is described): the customer is chasing that ticket; this form keeps its answers.
-    const reference = ticketReference(text);
+    // reference is part of what is described): looked up on top of the form, whose question comes back after.
     const describing = dc.activeDialog?.id === FIELD_PROMPT && FieldPrompt.spec(dc.activeDialog.state.options).def.type === 'text';
-    if (reference && !wantsPerson && !describing && flow) {
-      const memory = await readMemory(this.services.memory, dc.context);
-      memory.slots = { ...memory.slots, ...flow.fields };
-      const draft = this.flow.draftIfTicket(flow);
-      if (draft) memory.draft = draft;
-      delete memory.nextTopic;
-      await dc.cancelAllDialogs();
-      return dc.beginDialog(TICKET_STATUS, { reference });
-    }
+    const status = !wantsPerson && !describing ? asksTicketStatus(text, false) : undefined;
+    if (status) return dc.beginDialog(TICKET_STATUS, status);
     // A question that names an option ("but you're Kartra, can't you check?") is still a question, when the help text answers it.
     // So is a sentence about something else that only reads as a yes or no ("I don't remember which email
     // is on my account" at "Shall I open a ticket?"): one that doesn't start with its answer.

@@ -35,6 +35,12 @@ export const MemorySchema = z.object({
   nextTopic: z.object({ intent: z.string(), text: z.string().max(2000) }).optional(),
   /** Tickets of other conversations asked about with an email that did not match (guessing is limited). */
   statusMisses: z.number().int().nonnegative().default(0),
+  /** Tickets of other conversations this customer proved with their account email: not asked again. */
+  verifiedTickets: z.array(z.string().max(20)).max(10).default([]),
+  /** The ticket whose account email is being asked: the address typed next is not the customer's own. */
+  lookingUp: z.string().max(20).optional(),
+  /** The ticket this conversation opened last ("what's happening with it?"). */
+  lastTicket: z.string().max(20).optional(),
   /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
   withPerson: z.boolean().optional(),
 });

@@ -33,7 +33,7 @@ const KEYS = {
   // "What's happening with KT-…?"
   ticket_status: ['reference', 'department', 'subject', 'opened', 'state', 'delivery'], ticket_state_open: [], ticket_state_pending: [], ticket_state_resolved: [],
   ticket_status_delivered: ['at'], ticket_status_on_its_way: [], ticket_status_kept: [],
-  ticket_status_ask_email: ['reference'], ticket_status_no_match: ['reference'], ticket_status_limit: [],
+  ticket_status_ask_email: ['reference'], ticket_status_no_match: ['reference'], ticket_status_limit: [], ticket_status_which: [], ticket_status_dropped: ['reference'],
   ack_email_subject: ['reference', 'subject'], ack_email_body: ['reference', 'subject', 'department'],
   // Hand-off
   handoff_reason_user_request: [], handoff_reason_field_retries: ['field'], handoff_reason_choice_retries: [],

@@ -176,7 +176,9 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   server.post('/agent/api/deliveries/:id/retry', body, async (req, res) => {
     const agent = await mutate(req, res);
     if (!agent) return;
-    if (!(await o.deliveries.retry(String(req.params.id ?? '')))) { res.send(409, { error: 'Only a failed delivery can be retried.' }); return; }
+    const id = String(req.params.id ?? '');
+    if (!(await o.deliveries.get(id))) { res.send(404, { error: 'No such delivery.' }); return; }
+    if (!(await o.deliveries.retry(id))) { res.send(409, { error: 'Only a failed delivery can be retried.' }); return; }
     o.log.info({ agent, delivery: req.params.id }, 'delivery retried by an agent');
     res.send(204);
   });

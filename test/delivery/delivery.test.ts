@@ -235,6 +235,7 @@ describe('ticket delivery to the help desk', () => {
     const failed = listed[0]?.deliveries[1]?.id ?? '';
     const retry = (id: string) => fetch(`${url}/agent/api/deliveries/${id}/retry`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
     expect((await retry(listed[0]?.deliveries[0]?.id ?? '')).status).toBe(409);
+    expect((await retry('no-such-delivery')).status).toBe(404);
     hook.answer = undefined;
     expect((await retry(failed)).status).toBe(204);
     await a.deliveries.runOnce();
