@@ -34,7 +34,15 @@ export class ChannelAdapter extends CloudAdapter {
     later.turnState.set(this.ConnectorClientKey, context.turnState.get(this.ConnectorClientKey));
     const held = activities.map((a) => ({ ...a }));
     unit.after.push(async () => {
-      for (const a of held) await withRetry(() => super.sendActivities(later, [{ ...a }]), this.retry);
+      let refused: unknown;
+      for (const a of held) {
+        try {
+          await withRetry(() => super.sendActivities(later, [{ ...a }]), this.retry);
+        } catch (err) {
+          refused ??= err;
+        }
+      }
+      if (refused) throw refused;
     });
     return activities.map(() => ({ id: '' }));
   }
