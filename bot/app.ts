@@ -126,6 +126,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     recognizer: brain.router,
     tickets,
     deliveries: store.deliveries,
+    analytics: store.analytics,
     transcripts,
     files: store.files,
     handoff,

@@ -5,7 +5,7 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { readCustomer, readMemory } from '../dialogs/memory';
-import type { TriageServices } from '../dialogs/services';
+import { recordEvent, type TriageServices } from '../dialogs/services';
 import { extractSlots } from '../dialogs/slots';
 
 const TEAMS = 'msteams';
@@ -44,9 +44,12 @@ export class TriageBot extends TeamsActivityHandler {
         memory.withPerson = false;
         await this.dialogState.delete(context);
       }
+      const text = context.activity.text ?? '';
       // A returning customer: the account email of their last ticket is offered where it is asked.
       if (memory.lastEmail === undefined) memory.lastEmail = (await readCustomer(this.services.customer, context)).lastEmail ?? '';
-      const text = context.activity.text ?? '';
+      // Every customer message counts for the lead's view; a "thanks" or "bye" is not coming back with a problem.
+      const control = text ? this.services.recognizer.control(text) : undefined;
+      await recordEvent(this.services, context, { kind: 'message', ...(control ? { detail: control } : {}) });
       // An address typed to look up a ticket is that ticket's, not necessarily the customer's own.
       if (text && !memory.lookingUp) memory.slots = { ...memory.slots, ...extractSlots(this.services.brain.rules.allFields(), text) };
       await this.dialog.run(context, this.dialogState);

@@ -11,7 +11,7 @@ import { readMemory, rememberEmail, type Draft } from './memory';
 import { escapeMarkdown, fill } from './messages';
 import { extractSlots } from './slots';
 import { polarity } from './polarity';
-import type { TriageServices } from './services';
+import { recordEvent, type TriageServices } from './services';
 import type { SummaryAction, SummarySpec } from './summary';
 
 export const FLOW_DIALOG = 'flow';
@@ -304,6 +304,15 @@ export class FlowDialog extends Dialog<FlowOptions> {
    * typed where a description is asked): kept for those questions, said back, and this question asked
    * again without counting a miss.
    */
+  /** The form's open question as the lead's view names it (flow.field, flow.step, flow.summary), if one is open. */
+  pendingQuestion(dc: DialogContext): { intent: string; detail: string } | undefined {
+    const state = FlowDialog.state(dc);
+    const p = state?.pending;
+    if (!state || !p) return undefined;
+    const name = p.kind === 'field' || p.kind === 'profile_email' ? p.field : p.kind === 'summary' || p.kind === 'summary_undecided' ? 'summary' : state.stepId;
+    return { intent: state.intent, detail: `${state.flowId}.${name}` };
+  }
+
   /**
    * "Is it sam@example.com?" answered with another address: that address is the answer (checked as the
    * field is), not a refused yes or no.
@@ -423,7 +432,10 @@ export class FlowDialog extends Dialog<FlowOptions> {
           continue;
         case 'answer': {
           const answer = answerText(this.services.brain.knowledge, step.article, state.intent, state.text);
-          if (answer) await dc.context.sendActivity(answer.text);
+          if (answer) {
+            await dc.context.sendActivity(answer.text);
+            await recordEvent(this.services, dc.context, { kind: 'answered', intent: state.intent, detail: step.article });
+          }
           const memory = await readMemory(this.services.memory, dc.context);
           memory.lastTopic = state.intent;
           memory.lastArticle = step.article;
@@ -444,12 +456,14 @@ export class FlowDialog extends Dialog<FlowOptions> {
           const said = this.rules.flows.get(state.flowId)?.entry[state.intent] === state.stepId ? optionSaid(step.options, state.text, ['kartra', ...this.rules.kartraPhrases]) : undefined;
           if (said) { state.stepId = said.next; continue; }
           state.pending = { kind: 'choice' };
+          await recordEvent(this.services, dc.context, { kind: 'question', intent: state.intent, detail: `${state.flowId}.${state.stepId}` });
           const ticket = step.options.findIndex((o) => this.leadsToTicket(state.flowId, o.next));
           return this.ask(dc, step.prompt, step.options.map((o) => ({ label: o.label, synonyms: o.synonyms, describes: o.describes })), false,
             ticket >= 0 ? { ticket } : {});
         }
         case 'confirm':
           state.pending = { kind: 'confirm' };
+          await recordEvent(this.services, dc.context, { kind: 'question', intent: state.intent, detail: `${state.flowId}.${state.stepId}` });
           const ticket = [step.yes, step.no].findIndex((next) => this.leadsToTicket(state.flowId, next));
           return this.ask(dc, step.prompt, [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true,
             { yesWhen: step.yes_when, noWhen: step.no_when, ...(ticket >= 0 ? { ticket } : {}) });
@@ -478,6 +492,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
           memory.withPerson = true;
           // The person takes the whole conversation, the second problem included.
           delete memory.nextTopic;
+          await recordEvent(this.services, dc.context, { kind: 'handoff', intent: state.from ?? state.intent, detail: state.reason ?? 'user_request' });
           await this.services.handoff.escalate(dc.context, {
             intent: state.from ?? state.intent, reason: state.reason ?? 'user_request', fields: state.fields,
             ...(state.ticket ? { ticketReference: state.ticket } : {}),
@@ -571,6 +586,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       return this.ask(dc, this.m.say(offer, { email: escapeMarkdown(known) }), [{ label: 'Yes', synonyms: [] }, { label: 'No', synonyms: [] }], true);
     }
     state.pending = { kind: 'field', field: name, correcting, ...(resume ? { resume: true } : {}) };
+    await recordEvent(this.services, dc.context, { kind: 'question', intent: state.intent, detail: `${state.flowId}.${name}` });
     const spec: FieldPromptSpec = { field: name, def, maxFailures: this.rules.escalation.field_retries };
     return dc.prompt(FIELD_PROMPT, { validations: spec });
   }
@@ -625,6 +641,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const spec = this.summarySpec(state);
     delete state.lead;
     state.pending = { kind: 'summary' };
+    await recordEvent(this.services, dc.context, { kind: 'question', intent: state.intent, detail: `${state.flowId}.summary` });
     return dc.prompt(SUMMARY_PROMPT, { validations: spec });
   }
 
@@ -694,6 +711,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       transcript: await this.services.transcripts.list(a.conversation.id),
     });
     state.ticket = ticket.reference;
+    await recordEvent(this.services, dc.context, { kind: 'ticket', intent: state.from ?? state.intent, detail: ticket.department });
     const memory = await readMemory(this.services.memory, dc.context);
     delete memory.draft;
     memory.lastTicket = ticket.reference;

@@ -16,7 +16,7 @@ import { clauses } from './clauses';
 import { asksTicketStatus, TICKET_STATUS, ticketStatusDialog } from './ticketStatus';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
-import type { TriageServices } from './services';
+import { recordEvent, type TriageServices } from './services';
 import { recogniseSummary, summaryButton, summaryRun, SummaryPrompt } from './summary';
 
 export const MAIN_DIALOG = 'main';
@@ -150,6 +150,7 @@ export class MainDialog extends ComponentDialog {
     const followUp = again?.nextTopic ? undefined : this.followUp(text, memory, r);
     if (followUp) {
       await step.context.sendActivity(followUp);
+      await recordEvent(this.services, step.context, { kind: 'answered', ...(memory.lastTopic ? { intent: memory.lastTopic } : {}), ...(memory.lastArticle ? { detail: memory.lastArticle } : {}) });
       return step.endDialog();
     }
     // "it doesn't work", "I have a problem": something is wrong, but not what.
@@ -159,6 +160,7 @@ export class MainDialog extends ComponentDialog {
         .filter((i): i is RoutableIntent => i !== 'none').slice(0, this.brain.rules.escalation.classifier.clarify_choices);
       vals(step).stage = { kind: 'clarify', guesses };
       vals(step).text = text;
+      await recordEvent(this.services, step.context, { kind: 'clarify', text });
       return this.offer(step, this.m.say('clarify'), [...guesses.map((g) => this.brain.rules.intents[g].label), this.m.say('something_else')]);
     }
     const two = this.twoTopics(text);
@@ -214,6 +216,8 @@ export class MainDialog extends ComponentDialog {
     if (stage.kind === 'clarify') {
       const chosen = stage.guesses[result.index];
       if (chosen) return this.startFlow(step, chosen, vals(step).text ?? '');
+      // None of the bot's guesses: a message to teach the bot with (the review inbox).
+      await recordEvent(this.services, step.context, { kind: 'rerouted', text: vals(step).text ?? '' });
       await step.context.sendActivity(this.topicsMessage(`${this.m.say('none_of_those')} ${this.m.say('not_understood')}`));
       return step.endDialog();
     }
@@ -260,6 +264,7 @@ export class MainDialog extends ComponentDialog {
   private async miss(step: WaterfallStepContext, memory: Memory, lead: string): Promise<DialogTurnResult> {
     memory.misses += 1;
     vals(step).text = step.context.activity.text ?? '';
+    await recordEvent(this.services, step.context, { kind: 'out_of_scope', text: vals(step).text });
     if (memory.misses >= this.brain.rules.escalation.misunderstood_in_a_row) {
       memory.misses = 0;
       return this.offerPerson(step, `${lead.replace(/[^.!?]*:$/, '').trim()} ${this.m.say('offer_person_misses')}`.trim(), 'misunderstood', this.m.say('no_thanks'));
@@ -605,6 +610,10 @@ export class MainDialog extends ComponentDialog {
     if (!answer?.text) return undefined;
     if (other && entry?.type === 'answer') { memory.lastTopic = other; memory.lastArticle = entry.article; }
     await dc.context.sendActivity(answer.text);
+    await recordEvent(this.services, dc.context, { kind: 'answered', intent: other ?? current ?? memory.lastTopic ?? 'none' });
+    // The form's question is open again: leaving now is leaving the form.
+    const open = this.flow.pendingQuestion(dc);
+    if (open) await recordEvent(this.services, dc.context, { kind: 'question', ...open });
     await dc.context.sendActivity(this.m.say('back_to_question'));
     await dc.repromptDialog();
     return { status: DialogTurnStatus.waiting };

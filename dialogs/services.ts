@@ -1,4 +1,5 @@
-import type { StatePropertyAccessor } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { AnalyticsLog, NewEvent } from '../bot/store/analytics';
 import type { TicketStore } from '../bot/tickets/ticket';
 import type { HandoffService } from '../bot/handoff/service';
 import type { DeliveryStore } from '../bot/store/deliveries';
@@ -20,6 +21,13 @@ export interface TriageServices {
   files: FileStore;
   handoff: HandoffService;
   memory: StatePropertyAccessor<Memory>;
+  /** What happens in conversations, for the lead's outcomes and review inbox. */
+  analytics: Pick<AnalyticsLog, 'record'>;
   /** What is kept about the customer across conversations (user state). */
   customer: StatePropertyAccessor<Customer>;
+}
+
+/** Notes what happened in this turn's conversation for the lead's view (committed with the turn). */
+export function recordEvent(services: TriageServices, context: TurnContext, e: Omit<NewEvent, 'conversationId' | 'channel'>): Promise<void> {
+  return services.analytics.record({ ...e, conversationId: context.activity.conversation.id, channel: context.activity.channelId });
 }

@@ -47,7 +47,7 @@ function fromRow(r: Selectable<HandoffsTable>): Handoff {
  * so two agents, on any instances, can never both take the same one.
  */
 export class HandoffQueue {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   /** Queues the conversation, or refreshes the open hand-off it already has (fields, ticket). */
   async open(input: HandoffRequest): Promise<{ handoff: Handoff; created: boolean }> {
@@ -63,7 +63,7 @@ export class HandoffQueue {
     await this.db.insertInto('handoffs').values({
       id, conversation_id: req.conversationId, channel: req.channel, reference: JSON.stringify(req.reference), intent: req.intent,
       reason: req.reason, fields: JSON.stringify(req.fields), ticket_reference: req.ticketReference ?? null, status: 'waiting',
-      agent: null, created_at: new Date().toISOString(), claimed_at: null, ended_at: null,
+      agent: null, created_at: new Date(this.now()).toISOString(), claimed_at: null, ended_at: null,
     }).execute();
     return { handoff: (await this.get(id)) as Handoff, created: true };
   }
@@ -90,20 +90,23 @@ export class HandoffQueue {
   /** How many conversations were waiting before this one. */
   async position(handoff: Handoff): Promise<number> {
     const r = await this.db.selectFrom('handoffs').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'waiting').where('created_at', '<', handoff.createdAt).executeTakeFirst();
+      .where('status', '=', 'waiting')
+      // Opened in the same millisecond: the queue's order (list) decides, by id.
+      .where((eb) => eb.or([eb('created_at', '<', handoff.createdAt), eb.and([eb('created_at', '=', handoff.createdAt), eb('id', '<', handoff.id)])]))
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
   /** Gives a waiting hand-off to one agent; undefined if it was no longer waiting (someone else was first). */
   async claim(id: string, agent: string): Promise<Handoff | undefined> {
-    const r = await this.db.updateTable('handoffs').set({ status: 'active', agent, claimed_at: new Date().toISOString() })
+    const r = await this.db.updateTable('handoffs').set({ status: 'active', agent, claimed_at: new Date(this.now()).toISOString() })
       .where('id', '=', id).where('status', '=', 'waiting').executeTakeFirst();
     return Number(r.numUpdatedRows) === 1 ? this.get(id) : undefined;
   }
 
   /** Ends an open hand-off; undefined if it had already ended. */
   async end(id: string, status: Exclude<HandoffStatus, 'waiting' | 'active'>): Promise<Handoff | undefined> {
-    const r = await this.db.updateTable('handoffs').set({ status, ended_at: new Date().toISOString() })
+    const r = await this.db.updateTable('handoffs').set({ status, ended_at: new Date(this.now()).toISOString() })
       .where('id', '=', id).where('status', 'in', OPEN).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1 ? this.get(id) : undefined;
   }

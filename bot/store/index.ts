@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Activity } from 'botbuilder';
 import { AgentSessions } from './agentSessions';
+import { AnalyticsLog, eventRow } from './analytics';
 import { DeliveryStore } from './deliveries';
 import { connect, migrate, type Connection, type StoreLocation } from './connect';
 import { appendActivity, DirectLineStore, markActivityDone } from './directLine';
@@ -23,6 +24,8 @@ export type { StoreLocation } from './connect';
 export class Store {
   readonly state: StateStore;
   readonly tickets: SqlTicketStore;
+  /** What happens in conversations, for the lead's view. */
+  readonly analytics: AnalyticsLog;
   /** The tickets' outbox: deliveries to the help desk. */
   readonly deliveries: DeliveryStore;
   readonly transcripts: TranscriptStore;
@@ -44,10 +47,11 @@ export class Store {
     this.state = new StateStore(db, options.now);
     this.tickets = new SqlTicketStore(db, options.now);
     this.deliveries = new DeliveryStore(db, connection.dialect, options.now);
+    this.analytics = new AnalyticsLog(db, options.now);
     this.transcripts = new TranscriptStore(db);
     this.files = new FileStore(db);
     this.directLine = new DirectLineStore(db, options.now);
-    this.handoffs = new HandoffQueue(db);
+    this.handoffs = new HandoffQueue(db, options.now);
     this.agentSessions = new AgentSessions(db, options.now);
     this.presence = new AgentPresence(db, options.instanceId, options.now);
     this.turns = new TurnLock(connection.lockPool);
@@ -67,6 +71,7 @@ export class Store {
     return this.connection.db.transaction().execute(async (tx) => {
       for (const changes of unit.state) await writeState(tx, changes, now);
       for (const entry of unit.transcript) await insertTranscript(tx, unit.conversationId, entry);
+      if (unit.events.length) await tx.insertInto('conversation_events').values(unit.events.map((e) => eventRow(e, now))).execute();
       const stored: Partial<Activity>[] = [];
       for (const activity of unit.activities) stored.push((await appendActivity(tx, unit.conversationId, activity, false, now)).activity);
       if (unit.done?.kind === 'directline') await markActivityDone(tx, unit.conversationId, unit.done.seq);

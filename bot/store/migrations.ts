@@ -132,6 +132,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('ticket_deliveries_by_ticket').on('ticket_deliveries').column('ticket_id').execute();
       },
     },
+    // What happened in each conversation, for the support lead's outcomes, rates and review inbox.
+    '0004_conversation_events': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('conversation_events')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('intent', 'text')
+          .addColumn('detail', 'text')
+          .addColumn('rating', 'integer')
+          .addColumn('text', 'text').execute();
+        await db.schema.createIndex('conversation_events_by_time').on('conversation_events').columns(['at']).execute();
+        await db.schema.createIndex('conversation_events_by_conversation').on('conversation_events').columns(['conversation_id', 'seq']).execute();
+      },
+    },
   };
 }
 

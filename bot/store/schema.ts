@@ -48,6 +48,12 @@ export interface TicketDeliveriesTable {
   next_at: number; lease_until: number | null; last_error: string | null; delivered_at: string | null; created_at: string;
 }
 
+/** One thing that happened in a conversation (an answer, a question asked, a ticket, a rating…): the lead's analytics. */
+export interface ConversationEventsTable {
+  seq: Generated<number>; conversation_id: string; channel: string; at: string; kind: string;
+  intent: string | null; detail: string | null; rating: number | null; text: string | null;
+}
+
 export interface Tables {
   bot_state: BotStateTable;
   tickets: TicketsTable;
@@ -61,6 +67,7 @@ export interface Tables {
   agent_presence: AgentPresenceTable;
   turn_marks: TurnMarksTable;
   ticket_deliveries: TicketDeliveriesTable;
+  conversation_events: ConversationEventsTable;
 }
 
 export type Db = Kysely<Tables>;

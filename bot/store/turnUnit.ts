@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Activity, StoreItems } from 'botbuilder';
 import type { TranscriptEntry } from '../tickets/ticket';
+import type { NewEvent } from './analytics';
 
 /** What marks a turn done, committed with it so a replay after a crash knows whether it ran. */
 export type TurnDone =
@@ -24,6 +25,8 @@ export class TurnUnit {
   readonly transcript: TranscriptEntry[] = [];
   /** Replies stored in the local Direct Line history with the commit. */
   readonly activities: Partial<Activity>[] = [];
+  /** What happened in the turn, for the lead's analytics. */
+  readonly events: NewEvent[] = [];
   /** Replies to connector channels (Teams, the Emulator) and live notifications, in order, after the commit. */
   readonly after: Array<() => Promise<void> | void> = [];
   /** Values read once per turn (the conversation's open hand-off, asked by several steps of one turn). */
@@ -32,7 +35,7 @@ export class TurnUnit {
   constructor(readonly conversationId: string, readonly done?: TurnDone) {}
 
   isEmpty(): boolean {
-    return !this.state.length && !this.transcript.length && !this.activities.length && !this.done;
+    return !this.state.length && !this.transcript.length && !this.activities.length && !this.events.length && !this.done;
   }
 }
 

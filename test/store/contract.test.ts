@@ -37,7 +37,7 @@ describe.each(ENGINES)('store on %s', (engine: Engine) => {
     const [x, y]: Connection[] = [connect(fresh), connect(fresh)];
     try {
       const applied = engine === 'postgres' ? await Promise.all([migrate(x), migrate(y)]) : [await migrate(x), await migrate(y)];
-      expect(applied.flat().sort()).toEqual(['0001_initial', '0002_presence_and_turn_marks', '0003_ticket_deliveries']);
+      expect(applied.flat().sort()).toEqual(['0001_initial', '0002_presence_and_turn_marks', '0003_ticket_deliveries', '0004_conversation_events']);
       expect(await migrate(x)).toEqual([]);
     } finally { await x.close(); await y.close(); }
   });
@@ -174,6 +174,7 @@ describe.each(ENGINES)('store on %s', (engine: Engine) => {
     const again = await other.handoffs.open({ ...handoffRequest('h1'), fields: { ip: '8.8.8.8' } });
     expect(first.created).toBe(true);
     expect(again).toMatchObject({ created: false, handoff: { id: first.handoff.id, fields: { username: 'jo', ip: '8.8.8.8' } } });
+    now += 1000;
     await store.handoffs.open(handoffRequest('h2'));
     expect(await store.handoffs.position((await store.handoffs.openFor('h2'))!)).toBe(1);
     const claims = await Promise.all([store.handoffs.claim(first.handoff.id, 'ann'), other.handoffs.claim(first.handoff.id, 'bob')]);

@@ -1,0 +1,76 @@
+import type { Insertable, Selectable } from 'kysely';
+import { z } from 'zod';
+import type { ConversationEventsTable, Db } from './schema';
+import { currentTurn } from './turnUnit';
+
+export const EVENT_KINDS = [
+  /** A customer message (detail: the control it was, such as "thanks", if it was one). */
+  'message',
+  /** The bot answered from the help text (detail: the article). */
+  'answered',
+  /** A form asked something (detail: flow.step or flow.field). */
+  'question',
+  /** A ticket was opened (detail: department). */
+  'ticket',
+  /** Handed to a person (detail: the reason). */
+  'handoff',
+  /** The bot could not place the message (text: the message). */
+  'out_of_scope',
+  /** The bot was unsure and asked which topic was meant (text: the message). */
+  'clarify',
+  /** The customer said the bot's guesses were wrong (text: the message). */
+  'rerouted',
+  /** The customer rated the conversation (rating 1–5, text: their comment). */
+  'csat',
+  /** An agent closed the conversation (detail: the agent). */
+  'closed',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+const EventRowSchema = z.object({
+  conversationId: z.string(), channel: z.string(), at: z.string(), kind: z.enum(EVENT_KINDS),
+  intent: z.string().optional(), detail: z.string().optional(), rating: z.number().int().min(1).max(5).optional(), text: z.string().optional(),
+});
+export type ConversationEvent = z.infer<typeof EventRowSchema>;
+export type NewEvent = Omit<ConversationEvent, 'at'>;
+
+const TEXT_MAX = 1000;
+
+export function eventRow(e: NewEvent, at: string): Insertable<ConversationEventsTable> {
+  return {
+    conversation_id: e.conversationId, channel: e.channel, at, kind: e.kind, intent: e.intent ?? null,
+    detail: e.detail?.slice(0, 200) ?? null, rating: e.rating ?? null, text: e.text?.slice(0, TEXT_MAX) ?? null,
+  };
+}
+
+function fromRow(r: Selectable<ConversationEventsTable>): ConversationEvent {
+  return EventRowSchema.parse({
+    conversationId: r.conversation_id, channel: r.channel, at: r.at, kind: r.kind,
+    ...(r.intent ? { intent: r.intent } : {}), ...(r.detail ? { detail: r.detail } : {}),
+    ...(r.rating !== null ? { rating: Number(r.rating) } : {}), ...(r.text ? { text: r.text } : {}),
+  });
+}
+
+/**
+ * What happens in conversations, for the support lead's view. Events of a turn are committed with it
+ * (a replayed turn records nothing twice); others (an agent closing) are written at once.
+ */
+export class AnalyticsLog {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  async record(e: NewEvent): Promise<void> {
+    const unit = currentTurn(e.conversationId);
+    if (unit) unit.events.push(e);
+    else await this.db.insertInto('conversation_events').values(eventRow(e, new Date(this.now()).toISOString())).execute();
+  }
+
+  /** Every event of the conversations that started in [from, to), in order, conversation by conversation. */
+  async conversationsStarted(from: string, to: string): Promise<Map<string, ConversationEvent[]>> {
+    const started = this.db.selectFrom('conversation_events').select('conversation_id')
+      .groupBy('conversation_id').having((eb) => eb.and([eb(eb.fn.min('at'), '>=', from), eb(eb.fn.min('at'), '<', to)]));
+    const rows = await this.db.selectFrom('conversation_events').selectAll().where('conversation_id', 'in', started).orderBy('conversation_id').orderBy('seq').execute();
+    const out = new Map<string, ConversationEvent[]>();
+    for (const r of rows) out.set(r.conversation_id, [...(out.get(r.conversation_id) ?? []), fromRow(r)]);
+    return out;
+  }
+}
