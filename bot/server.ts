@@ -71,6 +71,6 @@ export function createServer(app: App, log: Logger): restify.Server {
     channel: app.directLine, origins, address: app.address, log, visitors: app.visitors, tokensPerSecond: config.WIDGET_TOKENS_PER_SECOND, azureEndpoint: config.DIRECT_LINE_ENDPOINT,
     azure: config.DIRECT_LINE_SECRET ? new AzureDirectLine(config.DIRECT_LINE_ENDPOINT, config.DIRECT_LINE_SECRET) : undefined,
   });
-  mountAgentConsole(server, { agents: config.AGENTS, sessions: app.agentSessions, signIns: app.signIns, devices: app.devices, handoff: app.handoff, relay: app.relay, tickets: app.store.tickets, deliveries: app.store.deliveries, address: app.address, log });
+  mountAgentConsole(server, { agents: config.AGENTS, sessions: app.agentSessions, signIns: app.signIns, devices: app.devices, handoff: app.handoff, relay: app.relay, tickets: app.store.tickets, deliveries: app.store.deliveries, analytics: app.store.analytics, address: app.address, log });
   return server;
 }

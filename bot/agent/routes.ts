@@ -13,6 +13,9 @@ import type { AgentSessions } from '../store/agentSessions';
 import type { DeliveryStore } from '../store/deliveries';
 import type { SqlTicketStore } from '../store/tickets';
 import { deliveryStatus } from '../delivery/status';
+import { OUTCOME_DEFINITIONS, OUTCOMES, reportCsv } from '../analytics/outcomes';
+import { periodReport, periodStart } from '../analytics/period';
+import type { AnalyticsLog } from '../store/analytics';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
 
@@ -28,6 +31,7 @@ export interface AgentRouteOptions {
   relay: AgentRelay;
   tickets: SqlTicketStore;
   deliveries: DeliveryStore;
+  analytics: AnalyticsLog;
   address: PublicAddress;
   signIns: SignInThrottle;
   devices: DeviceCookies;
@@ -50,9 +54,14 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
   const assets = new StaticAssets({
     '/agent/login': path.join(web, 'login.html'),
     '/agent/login.js': path.join(web, 'login.js'),
+    '/agent/login.css': path.join(web, 'login.css'),
     '/agent': path.join(web, 'console.html'),
     '/agent/console.js': path.join(web, 'console.js'),
     '/agent/console.css': path.join(web, 'console.css'),
+    '/agent/analytics': path.join(web, 'analytics.html'),
+    '/agent/analytics.js': path.join(web, 'analytics.js'),
+    // The package's exports hide its browser build; it sits next to the CommonJS entry point.
+    '/agent/chart.js': path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
   }, () => security);
   const body = readBody({ maxBytes: 16 * 1024, accept: ['json', 'form'], required: false });
   const throttle = restify.plugins.throttle({ burst: 10, rate: 0.5, ip: true });
@@ -88,7 +97,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     }
   };
 
-  for (const page of ['/agent/login', '/agent/login.js']) server.get(page, async (req, res) => { assets.serve(page, req, res); });
+  for (const page of ['/agent/login', '/agent/login.js', '/agent/login.css']) server.get(page, async (req, res) => { assets.serve(page, req, res); });
   server.post('/agent/login', throttle, body, async (req, res) => {
     const form = LoginSchema.safeParse(req.body ?? {});
     const name = form.success ? form.data.name.trim() : '';
@@ -132,7 +141,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(303);
   });
 
-  for (const page of ['/agent', '/agent/console.js', '/agent/console.css']) {
+  for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js']) {
     server.get(page, async (req, res) => { if ((await agentOf(req, res, false))) assets.serve(page, req, res); });
   }
 
@@ -181,6 +190,29 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!(await o.deliveries.retry(id))) { res.send(409, { error: 'Only a failed delivery can be retried.' }); return; }
     o.log.info({ agent, delivery: req.params.id }, 'delivery retried by an agent');
     res.send(204);
+  });
+  // The lead's numbers for a period (?since=24h|7d|30d|90d or a date), as JSON for the page or as CSV.
+  const period = (req: restify.Request, res: restify.Response): { from: number; now: number } | undefined => {
+    const now = Date.now();
+    const since = String(req.query?.since ?? '7d').slice(0, 40);
+    const from = periodStart(since, now);
+    if (from === undefined || from > now) { res.send(400, { error: `since: "${since}" is not a period (24h, 7d, 2w) or a past date (2026-11-01)` }); return undefined; }
+    return { from, now };
+  };
+  server.get('/agent/api/analytics', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    const p = period(req, res);
+    if (!p) return;
+    const { report } = await periodReport(o.analytics, p.from, p.now, p.now);
+    res.send(200, { ...report, order: OUTCOMES, definitions: OUTCOME_DEFINITIONS });
+  });
+  server.get('/agent/api/analytics.csv', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    const p = period(req, res);
+    if (!p) return;
+    const { report } = await periodReport(o.analytics, p.from, p.now, p.now);
+    res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="kartra-bot-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv"` });
+    res.end(reportCsv(report));
   });
   server.get('/agent/api/events', async (req, res) => {
     const agent = await agentOf(req, res, true);
