@@ -715,6 +715,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const memory = await readMemory(this.services.memory, dc.context);
     delete memory.draft;
     memory.lastTicket = ticket.reference;
+    memory.lastTicketIntent = state.from ?? state.intent;
+    memory.ticketJustOpened = true;
     // Next time (a new conversation in this browser, or in Teams) this email is offered, not assumed.
     const email = ticket.fields.account_email;
     if (email && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) await rememberEmail(this.services.customer, dc.context, email);

@@ -13,6 +13,7 @@ import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
 import { clauses } from './clauses';
+import { Satisfaction } from './csat';
 import { asksTicketStatus, TICKET_STATUS, ticketStatusDialog } from './ticketStatus';
 import { readMemory, type Memory } from './memory';
 import { escapeMarkdown, withChoices } from './messages';
@@ -38,6 +39,8 @@ const SWITCH = /\b(?:forget|never\s*mind|nvm|instead|more\s+urgent|more\s+import
 const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\bwhat'?s\s+(?:the|it|that|this)\b.{0,40}\bfor\b|\bwhat\s+(?:is|are)\b.{0,40}\bfor\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
 const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that)|^(?:but\s+|um+\s+|well\s+)?i\s+(?:already\s+|just\s+)?told\s+you)\b/i;
+/** Controls that end a request: where the rating is asked. */
+const ENDINGS = new Set<string>(['thanks', 'bye', 'done', 'resolved']);
 /** Agreeing to be asked, not an answer: "ok", "sure", "yes please". */
 /** "Hello? anyone there?", "how long will it take?": about the chat itself, not an answer. */
 const STILL_THERE = /^(?:(?:hi|hello|hey|um+|so|ok(?:ay)?)\W*)*(?:(?:is\s+)?any(?:one|body)\s+(?:there|here|around|online)|(?:are\s+you|is\s+(?:someone|somebody))\s+(?:still\s+)?(?:there|here|around)|how\s+long\s+(?:will|does|is|do)\b.*|when\s+will\s+(?:someone|somebody|a\s+person|an\s+agent|they|you)\b.*|(?:am\s+i\s+)?still\s+waiting|hello|hi|hey)\W*$/i;
@@ -53,11 +56,13 @@ const FOLLOW_UP = /^(?:and|also|but|so|ok(?:ay)?|what about|how about|what if|is
  */
 export class MainDialog extends ComponentDialog {
   private readonly flow: FlowDialog;
+  private readonly csat: Satisfaction;
 
   constructor(private readonly services: TriageServices) {
     super(MAIN_DIALOG);
     const messages = () => this.services.brain.rules.messages;
     this.flow = new FlowDialog(services);
+    this.csat = new Satisfaction(services);
     this.addDialog(this.flow)
       .addDialog(new FieldPrompt(FIELD_PROMPT, messages))
       .addDialog(new ChoiceStepPrompt(CHOICE_PROMPT, messages))
@@ -111,6 +116,13 @@ export class MainDialog extends ComponentDialog {
       return step.endDialog();
     }
     const recognizer = this.services.recognizer;
+    // The answer to "how did I do?" (a rating, then an optional comment); anything else is routed as usual.
+    if (memory.csat === 'asked' || memory.csat === 'comment') {
+      const r = recognizer.classify(text);
+      const request = Boolean(recognizer.control(text)) || recognizer.pattern(text) === 'handoff.human' || asksTicketStatus(text, false) !== undefined
+        || (r.intent !== 'none' && r.confidence >= this.brain.rules.escalation.classifier.clarify_below);
+      if (await this.csat.take(step.context, memory, text, request)) return step.endDialog();
+    }
     // "?", "👍": no words to route. A thumbs-up after an answer is an "ok"; else the topics, never a miss.
     if (!/[\p{L}\p{N}]/u.test(text) && !(await this.services.handoff.waitingFor(a.conversation.id))) {
       if (memory.lastTopic && /👍|👌|✅|🙏|👏|🙂|😊|😀|😃|❤/u.test(text)) await this.answerControl(step.context, 'ack', false);
@@ -130,6 +142,8 @@ export class MainDialog extends ComponentDialog {
         return step.endDialog();
       }
       await this.answerControl(step.context, control, false);
+      // Thanks, bye or "that solved it" after an answer or a ticket: the end, where the rating is asked.
+      if (ENDINGS.has(control) && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
       return step.endDialog();
     }
     if (waiting) {
@@ -192,6 +206,10 @@ export class MainDialog extends ComponentDialog {
     const memory = await readMemory(this.services.memory, step.context);
     const next = memory.nextTopic;
     delete memory.nextTopic;
+    const ticketOpened = memory.ticketJustOpened;
+    delete memory.ticketJustOpened;
+    // A ticket opened and nothing else asked: the end of the request, where the rating is asked.
+    if (!next && ticketOpened && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
     if (!next || memory.withPerson) return step.endDialog(step.result);
     const label = this.brain.rules.intents[next.intent as RoutableIntent]?.label ?? next.intent;
     await step.context.sendActivity(this.m.say('next_topic', { label }));

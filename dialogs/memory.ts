@@ -39,8 +39,14 @@ export const MemorySchema = z.object({
   verifiedTickets: z.array(z.string().max(20)).max(10).default([]),
   /** The ticket whose account email is being asked: the address typed next is not the customer's own. */
   lookingUp: z.string().max(20).optional(),
-  /** The ticket this conversation opened last ("what's happening with it?"). */
+  /** The ticket this conversation opened last ("what's happening with it?"), and its topic. */
   lastTicket: z.string().max(20).optional(),
+  lastTicketIntent: z.string().max(60).optional(),
+  /** Set when a ticket was opened in this turn: the end of the conversation's request, where the rating is asked. */
+  ticketJustOpened: z.boolean().optional(),
+  /** The rating question: asked, rated (a comment may follow), done. Asked once per conversation. */
+  csat: z.enum(['asked', 'comment', 'done']).optional(),
+  csatRating: z.number().int().min(1).max(5).optional(),
   /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
   withPerson: z.boolean().optional(),
 });
