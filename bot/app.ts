@@ -11,6 +11,7 @@ import { ConfigError, type Config } from './config';
 import { EmailSender } from './delivery/email';
 import { deliveryPlan, helpDeskAddress, unknownDepartments } from './delivery/plan';
 import { DeliveryWorker } from './delivery/worker';
+import { Learning } from './learning/model';
 import type { Logger } from './logger';
 import { openStore, type Store } from './store';
 import { TranscriptRecorder } from './transcriptRecorder';
@@ -59,6 +60,8 @@ export interface App {
   address: PublicAddress;
   /** Deletes idle widget conversations and their files; started by the server, not by tools. */
   retention: Retention;
+  /** The classifier as the review inbox teaches it (retrained without a restart, on every instance). */
+  learning: Learning;
   /** Widget visitors' passes: a new conversation in the same browser is the same user. */
   visitors: VisitorPasses;
   /** Sends tickets to the help desk (the outbox); started by the server, not by tools. */
@@ -174,6 +177,8 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     maxAttempts: config.DELIVERY_MAX_ATTEMPTS, retryBaseMs: config.DELIVERY_RETRY_SECONDS * 1000, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000,
     ...(options.now ? { now: options.now } : {}),
   });
+  const learning = new Learning(brain, store.training, store.events, log);
+  await learning.start();
   const running = new Set<Promise<unknown>>();
   const close = async () => {
     retention.stop();
@@ -187,5 +192,5 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     await store.close();
   };
   const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
-  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, visitors: new VisitorPasses(await secretSetting(store.connection.db, 'visitor_signing_key')), running, close };
+  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, learning, visitors: new VisitorPasses(await secretSetting(store.connection.db, 'visitor_signing_key')), running, close };
 }

@@ -50,7 +50,7 @@ export class Router {
   private readonly otherProduct: RegExp;
   private readonly kartra: RegExp;
 
-  constructor(private readonly rules: RuleSet, private readonly classifier: IntentClassifier) {
+  constructor(private readonly rules: RuleSet, private classifier: IntentClassifier) {
     const leadIns = rules.controlLeadIns.length ? `(?:(?:${rules.controlLeadIns.map(escapeRegExp).join('|')})[\\s,.!]+)*` : '';
     this.controls = CONTROL_IDS.map((id) =>
       // Laughter and emoji after a command are still the command ("never mind, it works now lol").
@@ -58,6 +58,11 @@ export class Router {
     this.patterns = rules.patterns.map((p) => [p.intent, p.patterns.map((s) => new RegExp(s, 'iu'))]);
     this.otherProduct = anyOf(rules.otherProducts);
     this.kartra = anyOf(['kartra', ...rules.kartraPhrases]);
+  }
+
+  /** A retrained classifier (the review inbox taught it): the next message is classified with it. */
+  useClassifier(classifier: IntentClassifier): void {
+    this.classifier = classifier;
   }
 
   /** About another product and not about Kartra: out of scope, whatever else it says. */

@@ -2,21 +2,17 @@
 // cross-validation over the training utterances and on the held-out paraphrases (eval/heldout.yaml), plus
 // a typo-perturbed copy of the held-out set (fixed seed). Prints accuracy, macro-F1, out-of-scope recall,
 // false rejects, the most confused pairs and latency.
-import fs from 'node:fs';
-import path from 'node:path';
-import YAML from 'yaml';
 import { loadKnowledge } from '../knowledge';
+import { loadHeldOut } from '../knowledge/heldout';
 import { factEntities } from '../knowledge/entities';
 import { IntentClassifier, type ClassifierOptions } from '../knowledge/classifier';
-import { examples, UtterancesSchema } from '../knowledge/utterances';
+import { examples } from '../knowledge/utterances';
 import { defaultRulesDir, loadRules } from '../rules/loader';
-import { projectRoot } from '../rules/projectRoot';
 import { folds, report, seeded, withTypos, type Example, type Prediction, type Report } from './eval/metrics';
 import { naturalSystem, nlpjsSystem, routerSystem, type System } from './eval/systems';
 
 export function heldOut(): Example[] {
-  const file = path.join(projectRoot(), 'eval', 'heldout.yaml');
-  return examples(UtterancesSchema.parse(YAML.parse(fs.readFileSync(file, 'utf8'))));
+  return loadHeldOut();
 }
 
 async function predict(system: System, train: Example[], test: Example[]): Promise<Prediction[]> {

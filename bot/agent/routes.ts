@@ -16,12 +16,17 @@ import { deliveryStatus } from '../delivery/status';
 import { OUTCOME_DEFINITIONS, OUTCOMES, reportCsv } from '../analytics/outcomes';
 import { periodReport, periodStart } from '../analytics/period';
 import type { AnalyticsLog } from '../store/analytics';
+import type { TrainingStore } from '../store/training';
+import { inboxGroup, reviewInbox } from '../learning/inbox';
+import type { Learning } from '../learning/model';
+import { IntentIdSchema, type IntentId } from '../../rules/schema';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
 
 const COOKIE = 'kt_agent';
 const RECENT_TICKETS = 100;
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
+const AssignSchema = z.object({ intent: IntentIdSchema, confirm: z.boolean().optional() }).strict();
 const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
 
 export interface AgentRouteOptions {
@@ -32,6 +37,10 @@ export interface AgentRouteOptions {
   tickets: SqlTicketStore;
   deliveries: DeliveryStore;
   analytics: AnalyticsLog;
+  training: TrainingStore;
+  learning: Learning;
+  /** The topics a message can be assigned to, with their labels. */
+  intents: Array<{ id: IntentId; label: string }>;
   address: PublicAddress;
   signIns: SignInThrottle;
   devices: DeviceCookies;
@@ -61,6 +70,8 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     '/agent/analytics': path.join(web, 'analytics.html'),
     '/agent/analytics.js': path.join(web, 'analytics.js'),
     // The package's exports hide its browser build; it sits next to the CommonJS entry point.
+    '/agent/review': path.join(web, 'review.html'),
+    '/agent/review.js': path.join(web, 'review.js'),
     '/agent/chart.js': path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
   }, () => security);
   const body = readBody({ maxBytes: 16 * 1024, accept: ['json', 'form'], required: false });
@@ -141,7 +152,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(303);
   });
 
-  for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js']) {
+  for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js', '/agent/review', '/agent/review.js']) {
     server.get(page, async (req, res) => { if ((await agentOf(req, res, false))) assets.serve(page, req, res); });
   }
 
@@ -213,6 +224,31 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     const { report } = await periodReport(o.analytics, p.from, p.now, p.now);
     res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="kartra-bot-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv"` });
     res.end(reportCsv(report));
+  });
+  // The review inbox: messages the bot did not understand, grouped; the lead assigns a group to a topic
+  // (the classifier learns it) or ignores it.
+  server.get('/agent/api/review', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    res.send(200, { groups: await reviewInbox(o.analytics, await o.training.decidedKeys()), intents: o.intents });
+  });
+  server.post('/agent/api/review/:key/assign', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    const form = AssignSchema.safeParse(req.body ?? {});
+    if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
+    const group = await inboxGroup(o.analytics, await o.training.decidedKeys(), String(req.params.key ?? ''));
+    if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
+    const result = await o.learning.assign(group.members, group.texts, form.data.intent, agent, form.data.confirm ?? false);
+    o.log.info({ agent, intent: form.data.intent, sentences: group.texts.length, applied: result.applied, before: result.before, after: result.after }, 'review inbox: group assigned');
+    res.send(200, result);
+  });
+  server.post('/agent/api/review/:key/ignore', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    const group = await inboxGroup(o.analytics, await o.training.decidedKeys(), String(req.params.key ?? ''));
+    if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
+    await o.training.decide(group.members, null, [], agent);
+    res.send(204);
   });
   server.get('/agent/api/events', async (req, res) => {
     const agent = await agentOf(req, res, true);

@@ -64,6 +64,15 @@ export class AnalyticsLog {
     else await this.db.insertInto('conversation_events').values(eventRow(e, new Date(this.now()).toISOString())).execute();
   }
 
+  /** Messages the bot did not understand, newest first: the review inbox's material. */
+  async reviewable(limit = 5000): Promise<ConversationEvent[]> {
+    const rows = await this.db.selectFrom('conversation_events').selectAll()
+      .where('text', 'is not', null)
+      .where((eb) => eb.or([eb('kind', 'in', ['out_of_scope', 'clarify', 'rerouted']), eb.and([eb('kind', '=', 'csat'), eb('rating', '<=', 2)])]))
+      .orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(fromRow);
+  }
+
   /** Every event of the conversations that started in [from, to), in order, conversation by conversation. */
   async conversationsStarted(from: string, to: string): Promise<Map<string, ConversationEvent[]>> {
     const started = this.db.selectFrom('conversation_events').select('conversation_id')

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Activity } from 'botbuilder';
 import { AgentSessions } from './agentSessions';
 import { AnalyticsLog, eventRow } from './analytics';
+import { TrainingStore } from './training';
 import { DeliveryStore } from './deliveries';
 import { connect, migrate, type Connection, type StoreLocation } from './connect';
 import { appendActivity, DirectLineStore, markActivityDone } from './directLine';
@@ -26,6 +27,8 @@ export class Store {
   readonly tickets: SqlTicketStore;
   /** What happens in conversations, for the lead's view. */
   readonly analytics: AnalyticsLog;
+  /** The review inbox's decisions and the training sentences they added. */
+  readonly training: TrainingStore;
   /** The tickets' outbox: deliveries to the help desk. */
   readonly deliveries: DeliveryStore;
   readonly transcripts: TranscriptStore;
@@ -48,6 +51,7 @@ export class Store {
     this.tickets = new SqlTicketStore(db, options.now);
     this.deliveries = new DeliveryStore(db, connection.dialect, options.now);
     this.analytics = new AnalyticsLog(db, options.now);
+    this.training = new TrainingStore(db, options.now);
     this.transcripts = new TranscriptStore(db);
     this.files = new FileStore(db);
     this.directLine = new DirectLineStore(db, options.now);

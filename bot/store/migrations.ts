@@ -149,6 +149,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('conversation_events_by_conversation').on('conversation_events').columns(['conversation_id', 'seq']).execute();
       },
     },
+    // The review inbox: what the lead decided about messages the bot did not understand, and the training
+    // sentences those decisions added.
+    '0005_review_and_training': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('review_decisions')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('intent', 'text')
+          .addColumn('decided_by', 'text', (c) => c.notNull())
+          .addColumn('decided_at', 'text', (c) => c.notNull()).execute();
+        await db.schema.createTable('training_examples')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('intent', 'text', (c) => c.notNull())
+          .addColumn('added_by', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'text', (c) => c.notNull()).execute();
+      },
+    },
   };
 }
 

@@ -54,6 +54,12 @@ export interface ConversationEventsTable {
   intent: string | null; detail: string | null; rating: number | null; text: string | null;
 }
 
+/** The lead's decision on a group of messages the bot did not understand: an intent, or null (ignored). */
+export interface ReviewDecisionsTable { key: string; intent: string | null; decided_by: string; decided_at: string }
+
+/** Training sentences added from the review inbox, on top of knowledge/utterances.yaml. */
+export interface TrainingExamplesTable { seq: Generated<number>; text: string; intent: string; added_by: string; added_at: string }
+
 export interface Tables {
   bot_state: BotStateTable;
   tickets: TicketsTable;
@@ -68,6 +74,8 @@ export interface Tables {
   turn_marks: TurnMarksTable;
   ticket_deliveries: TicketDeliveriesTable;
   conversation_events: ConversationEventsTable;
+  review_decisions: ReviewDecisionsTable;
+  training_examples: TrainingExamplesTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -1,0 +1,68 @@
+import crypto from 'node:crypto';
+import type { AnalyticsLog } from '../store/analytics';
+import { mask } from './mask';
+
+export interface InboxGroup {
+  /** Stable id of the group (its first message, normalised). */
+  key: string;
+  count: number;
+  /** The messages, masked, most recent first (at most 10). */
+  texts: string[];
+  /** Why they are here: out_of_scope, clarify, rerouted, low_rating. */
+  reasons: string[];
+  lastAt: string;
+}
+
+const normalise = (text: string) => mask(text).toLowerCase().replace(/[^\p{L}\p{N}\[\]\s]/gu, ' ').replace(/\s+/g, ' ').trim();
+const words = (text: string) => new Set(normalise(text).split(' ').filter((w) => w.length > 2));
+
+/** Share of words two messages have in common (Jaccard): "how do I export contacts" ~ "export my contacts how". */
+function similarity(a: Set<string>, b: Set<string>): number {
+  if (!a.size || !b.size) return 0;
+  let shared = 0;
+  for (const w of a) if (b.has(w)) shared++;
+  return shared / (a.size + b.size - shared);
+}
+
+export const groupKey = (text: string) => crypto.createHash('sha256').update(normalise(text)).digest('hex').slice(0, 24);
+
+interface Group extends InboxGroup { words: Set<string>; members: Set<string>; all: Set<string> }
+
+function groupMessages(events: Awaited<ReturnType<AnalyticsLog['reviewable']>>, decided: Set<string>): Group[] {
+  const groups: Group[] = [];
+  for (const e of events) {
+    const text = mask(e.text ?? '').trim();
+    if (!text) continue;
+    const key = groupKey(text);
+    if (decided.has(key)) continue;
+    const reason = e.kind === 'csat' ? 'low_rating' : e.kind;
+    const w = words(text);
+    const group = groups.find((g) => g.members.has(key) || similarity(g.words, w) >= 0.6);
+    if (group) {
+      group.count++;
+      group.members.add(key);
+      if (group.all.size < 50) group.all.add(text);
+      if (group.texts.length < 10 && !group.texts.includes(text)) group.texts.push(text);
+      if (!group.reasons.includes(reason)) group.reasons.push(reason);
+    } else {
+      groups.push({ key, count: 1, texts: [text], reasons: [reason], lastAt: e.at, words: w, members: new Set([key]), all: new Set([text]) });
+    }
+  }
+  return groups.sort((a, b) => b.count - a.count || b.lastAt.localeCompare(a.lastAt));
+}
+
+/**
+ * The review inbox: messages the bot did not understand (it could not place them, it had to ask which
+ * topic was meant, the customer said its guesses were wrong, or rated the chat 1 or 2 with a comment),
+ * masked, similar ones grouped (same words, or most words in common), biggest groups first, without the
+ * messages the lead has decided.
+ */
+export async function reviewInbox(analytics: AnalyticsLog, decided: Set<string>, limit = 100): Promise<InboxGroup[]> {
+  return groupMessages(await analytics.reviewable(), decided).slice(0, limit).map(({ words: _w, members: _m, all: _a, ...g }) => g);
+}
+
+/** A group of the inbox by its key: the keys of all its messages (to decide them all) and its distinct texts. */
+export async function inboxGroup(analytics: AnalyticsLog, decided: Set<string>, key: string): Promise<{ members: string[]; texts: string[] } | undefined> {
+  const group = groupMessages(await analytics.reviewable(), decided).find((g) => g.key === key);
+  return group ? { members: [...group.members], texts: [...group.all] } : undefined;
+}

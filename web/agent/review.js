@@ -1,0 +1,85 @@
+// @ts-check
+// The review inbox: groups of messages the bot did not understand; assign one to a topic (the classifier
+// learns it) or ignore it. Customer text is put on the page as text only.
+(function () {
+  'use strict';
+  /** @param {string} id */
+  const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  const REASONS = { out_of_scope: 'not understood', clarify: 'had to ask which topic', rerouted: 'guesses were wrong', low_rating: 'rated 1 or 2' };
+  /** @param {number} x */
+  const pct = (x) => (100 * x).toFixed(1) + '%';
+
+  /** @param {string} url @param {unknown} body */
+  async function post(url, body) {
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status === 401) { location.href = '/agent/login'; throw new Error('signed out'); }
+    const data = res.status === 204 ? undefined : await res.json().catch(() => undefined);
+    if (!res.ok) throw new Error((data && data.error) || 'Request failed (' + res.status + ')');
+    return data;
+  }
+
+  async function load() {
+    const res = await fetch('/agent/api/review');
+    if (res.status === 401) { location.href = '/agent/login'; return; }
+    /** @type {{groups: {key: string, count: number, texts: string[], reasons: string[], lastAt: string}[], intents: {id: string, label: string}[]}} */
+    const data = await res.json();
+    const list = $('groups');
+    list.textContent = '';
+    $('empty').hidden = data.groups.length > 0;
+    for (const g of data.groups) {
+      const li = document.createElement('li');
+      li.dataset.key = g.key;
+      const head = document.createElement('strong');
+      head.textContent = g.texts[0] || '';
+      const meta = document.createElement('small');
+      meta.textContent = g.count + ' message' + (g.count === 1 ? '' : 's') + ' · ' + g.reasons.map((r) => /** @type {Record<string, string>} */ (REASONS)[r] || r).join(', ') + ' · last ' + g.lastAt.slice(0, 16).replace('T', ' ');
+      li.append(head, meta);
+      if (g.texts.length > 1) {
+        const more = document.createElement('ul');
+        for (const t of g.texts.slice(1)) { const item = document.createElement('li'); item.textContent = t; more.appendChild(item); }
+        li.appendChild(more);
+      }
+      const select = document.createElement('select');
+      select.setAttribute('aria-label', 'Topic for this group');
+      const prompt = document.createElement('option');
+      prompt.value = '';
+      prompt.textContent = 'Assign to a topic…';
+      select.appendChild(prompt);
+      for (const i of data.intents) { const o = document.createElement('option'); o.value = i.id; o.textContent = i.label + ' (' + i.id + ')'; select.appendChild(o); }
+      const assign = document.createElement('button');
+      assign.type = 'button';
+      assign.textContent = 'Assign';
+      assign.onclick = async () => {
+        if (!select.value) { $('notice').textContent = 'Pick a topic first.'; return; }
+        assign.disabled = true;
+        try {
+          /** @type {{before: number, after: number, flagged: boolean, applied: boolean}} */
+          let r = await post('/agent/api/review/' + encodeURIComponent(g.key) + '/assign', { intent: select.value });
+          if (!r.applied && window.confirm('This would lower accuracy on the held-out test set from ' + pct(r.before) + ' to ' + pct(r.after) + '. Assign anyway?')) {
+            r = await post('/agent/api/review/' + encodeURIComponent(g.key) + '/assign', { intent: select.value, confirm: true });
+          }
+          $('notice').textContent = r.applied
+            ? 'Learned: the bot now reads these as ' + select.value + '. Held-out accuracy ' + pct(r.before) + ' → ' + pct(r.after) + (r.flagged ? ' (lower: assigned anyway).' : '.')
+            : 'Not assigned: it would lower held-out accuracy from ' + pct(r.before) + ' to ' + pct(r.after) + '.';
+          await load();
+        } catch (e) {
+          $('notice').textContent = /** @type {Error} */ (e).message;
+          assign.disabled = false;
+        }
+      };
+      const ignore = document.createElement('button');
+      ignore.type = 'button';
+      ignore.textContent = 'Ignore';
+      ignore.onclick = async () => {
+        try { await post('/agent/api/review/' + encodeURIComponent(g.key) + '/ignore', {}); $('notice').textContent = 'Ignored.'; await load(); } catch (e) { $('notice').textContent = /** @type {Error} */ (e).message; }
+      };
+      const bar = document.createElement('div');
+      bar.className = 'bar';
+      bar.append(select, assign, ignore);
+      li.appendChild(bar);
+      list.appendChild(li);
+    }
+  }
+
+  load().catch((e) => { $('notice').textContent = 'Could not load the inbox: ' + /** @type {Error} */ (e).message; });
+})();
