@@ -36,7 +36,7 @@ describe('agent console (/agent)', () => {
 
   it('refuses every page and API without a session (sign-in page excepted)', async () => {
     expect((await fetch(`${url}/agent/login`)).status).toBe(200);
-    for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js']) {
+    for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js', '/agent/review', '/agent/review.js']) {
       const res = await fetch(`${url}${page}`, as(undefined));
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe('/agent/login');
@@ -44,7 +44,8 @@ describe('agent console (/agent)', () => {
     for (const [method, path] of [['GET', '/agent/api/me'], ['GET', '/agent/api/queue'], ['GET', '/agent/api/events'], ['GET', '/agent/api/handoffs/x'],
       ['POST', '/agent/api/handoffs/x/claim'], ['POST', '/agent/api/handoffs/x/messages'], ['POST', '/agent/api/handoffs/x/typing'],
       ['POST', '/agent/api/handoffs/x/return'], ['POST', '/agent/api/handoffs/x/close'], ['GET', '/agent/api/tickets'], ['POST', '/agent/api/deliveries/x/retry'],
-      ['GET', '/agent/api/analytics'], ['GET', '/agent/api/analytics.csv']] as const) {
+      ['GET', '/agent/api/analytics'], ['GET', '/agent/api/analytics.csv'], ['GET', '/agent/api/review'],
+      ['POST', '/agent/api/review/x/assign'], ['POST', '/agent/api/review/x/ignore']] as const) {
       const res = await fetch(`${url}${path}`, as('forged-session-token', { method, ...(method === 'POST' ? { body: '{}' } : {}) }));
       expect([path, res.status]).toEqual([path, 401]);
     }
