@@ -47,6 +47,8 @@ function fromRow(r: Selectable<HandoffsTable>): Handoff {
  * so two agents, on any instances, can never both take the same one.
  */
 export class HandoffQueue {
+  private lastCreated = 0;
+
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   /** Queues the conversation, or refreshes the open hand-off it already has (fields, ticket). */
@@ -60,10 +62,12 @@ export class HandoffQueue {
       return { handoff: (await this.get(existing.id)) ?? existing, created: false };
     }
     const id = crypto.randomUUID();
+    // The queue is in order of arrival: two hand-offs of this instance never share a millisecond.
+    this.lastCreated = Math.max(this.now(), this.lastCreated + 1);
     await this.db.insertInto('handoffs').values({
       id, conversation_id: req.conversationId, channel: req.channel, reference: JSON.stringify(req.reference), intent: req.intent,
       reason: req.reason, fields: JSON.stringify(req.fields), ticket_reference: req.ticketReference ?? null, status: 'waiting',
-      agent: null, created_at: new Date(this.now()).toISOString(), claimed_at: null, ended_at: null,
+      agent: null, created_at: new Date(this.lastCreated).toISOString(), claimed_at: null, ended_at: null,
     }).execute();
     return { handoff: (await this.get(id)) as Handoff, created: true };
   }
