@@ -12,6 +12,7 @@ import { EmailSender } from './delivery/email';
 import { deliveryPlan, helpDeskAddress, unknownDepartments } from './delivery/plan';
 import { DeliveryWorker } from './delivery/worker';
 import { Learning } from './learning/model';
+import { RulesReloader, type BrainDirs } from './rulesReload';
 import type { Logger } from './logger';
 import { openStore, type Store } from './store';
 import { TranscriptRecorder } from './transcriptRecorder';
@@ -62,6 +63,8 @@ export interface App {
   retention: Retention;
   /** The classifier as the review inbox teaches it (retrained without a restart, on every instance). */
   learning: Learning;
+  /** Reloads the rules and knowledge when they change (watched by the server, asked for in the console). */
+  rules: RulesReloader;
   /** Widget visitors' passes: a new conversation in the same browser is the same user. */
   visitors: VisitorPasses;
   /** Sends tickets to the help desk (the outbox); started by the server, not by tools. */
@@ -98,7 +101,12 @@ export interface AppOptions {
   signInLimits?: SignInLimits;
 }
 
-export async function createApp(config: Config, log: Logger, brain: Brain = loadBrain(), options: AppOptions = {}): Promise<App> {
+/** Where the rules and knowledge are read from: RULES_DIR and KNOWLEDGE_DIR, else the project's. */
+export function brainDirs(config: Config): BrainDirs {
+  return { ...(config.RULES_DIR ? { rulesDir: config.RULES_DIR } : {}), ...(config.KNOWLEDGE_DIR ? { knowledgeDir: config.KNOWLEDGE_DIR } : {}) };
+}
+
+export async function createApp(config: Config, log: Logger, brain: Brain = loadBrain(brainDirs(config)), options: AppOptions = {}): Promise<App> {
   const strays = unknownDepartments(config, brain.rules.tickets.departments);
   if (strays.length) {
     throw new ConfigError(`Invalid configuration:\n  TICKET_EMAIL_DEPARTMENTS: no department ${strays.map((d) => `"${d}"`).join(', ')} in rules/tickets.yaml (it has ${brain.rules.tickets.departments.join(', ')})`);
@@ -122,7 +130,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   const proactive = new ProactiveRouter(adapter, config.MicrosoftAppId ?? '');
   const agentSessions = store.agentSessions;
   const relay = new AgentRelay((session) => agentSessions.active(session), store.presence);
-  const handoff = new HandoffService(store.handoffs, relay, tickets, transcripts, proactive.send, () => brain.rules.escalation.handoff, () => brain.rules.messages, log, options.deliveryTimeoutMs, new RelayAcrossInstances(store, relay, log));
+  const handoff = new HandoffService(store.handoffs, relay, tickets, transcripts, proactive.send, () => services.brain.rules.escalation.handoff, () => services.brain.rules.messages, log, options.deliveryTimeoutMs, new RelayAcrossInstances(store, relay, log));
 
   const services: TriageServices = {
     brain,
@@ -163,24 +171,25 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   const email = config.SMTP_URL && config.TICKET_EMAIL_FROM
     ? new EmailSender({ smtpUrl: config.SMTP_URL, from: config.TICKET_EMAIL_FROM, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000 })
     : undefined;
-  const fields = brain.rules.allFields();
   const deliveries = new DeliveryWorker({
     deliveries: store.deliveries, tickets, files: store.files, log,
     ...(email ? { email } : {}),
     ...(config.TICKET_WEBHOOK_URL && config.TICKET_WEBHOOK_SECRET ? { webhook: { url: config.TICKET_WEBHOOK_URL, secret: config.TICKET_WEBHOOK_SECRET, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000 } } : {}),
-    label: (name) => fields.get(name)?.label ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
+    label: (name) => services.brain.rules.allFields().get(name)?.label ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
     acknowledgement: (t) => ({
-      subject: brain.rules.messages.say('ack_email_subject', { reference: t.reference, subject: t.subject }),
-      body: brain.rules.messages.say('ack_email_body', { reference: t.reference, subject: t.subject, department: t.department }),
+      subject: services.brain.rules.messages.say('ack_email_subject', { reference: t.reference, subject: t.subject }),
+      body: services.brain.rules.messages.say('ack_email_body', { reference: t.reference, subject: t.subject, department: t.department }),
     }),
     helpDesk: (department) => helpDeskAddress(config, department),
     maxAttempts: config.DELIVERY_MAX_ATTEMPTS, retryBaseMs: config.DELIVERY_RETRY_SECONDS * 1000, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000,
     ...(options.now ? { now: options.now } : {}),
   });
-  const learning = new Learning(brain, store.training, store.events, log);
+  const learning = new Learning(() => services.brain, store.training, store.events, log);
   await learning.start();
+  const rules = new RulesReloader({ services, dirs: brainDirs(config), learning, reloads: store.ruleReloads, bus: store.events, instanceId: store.events.instanceId, log });
   const running = new Set<Promise<unknown>>();
   const close = async () => {
+    rules.stop();
     retention.stop();
     await deliveries.stop();
     email?.close();
@@ -192,5 +201,5 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     await store.close();
   };
   const deviceKey = await secretSetting(store.connection.db, 'agent_device_key');
-  return { config, brain, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, learning, visitors: new VisitorPasses(await secretSetting(store.connection.db, 'visitor_signing_key')), running, close };
+  return { config, get brain() { return services.brain; }, store, adapter, bot, services, middleware, directLine, handoff, relay, proactive, agentSessions, signIns: new SignInThrottle(options.now, options.signInLimits), devices: new DeviceCookies(deviceKey), address: new PublicAddress(config.PUBLIC_URL), retention, deliveries, learning, rules, visitors: new VisitorPasses(await secretSetting(store.connection.db, 'visitor_signing_key')), running, close };
 }

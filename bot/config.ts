@@ -52,6 +52,9 @@ export const ConfigSchema = z.object({
   /** Live widget streams in all, and from one client address. */
   STREAMS_MAX: z.coerce.number().int().min(1).default(5000),
   STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  /** Where the rules and the knowledge are read from (and watched: edits take effect without a restart). */
+  RULES_DIR: optionalString,
+  KNOWLEDGE_DIR: optionalString,
   /** Tickets by email: smtp://user:password@host:587 (STARTTLS when the server offers it) or smtps://…:465. */
   SMTP_URL: z.string().trim().regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL').optional(),
   /** The sender of ticket emails: an address the SMTP server may send as, with a name if wanted ("Kartra bot <bot@example.com>"). */

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   app.directLine?.startSweeping();
   app.retention.start();
   app.deliveries.start();
+  app.rules.watch();
   // The sentiment vocabulary takes ~0.4 s to load and blocks while it does: not on the first customer's
   // message, and not in the way of the first health checks right after start either.
   setTimeout(warmUpSentiment, 3000).unref();

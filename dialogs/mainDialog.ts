@@ -363,6 +363,16 @@ export class MainDialog extends ComponentDialog {
   // ---- interruptions while a tree runs ------------------------------------------------------------------
 
   protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    // The rules were reloaded and the step this conversation was at is gone: said so, and the message is
+    // taken as a new one rather than as the answer to a question that no longer exists.
+    const flow = FlowDialog.state(innerDc);
+    if (flow && !this.brain.rules.flows.get(flow.flowId)?.steps[flow.stepId]) {
+      const memory = await readMemory(this.services.memory, innerDc.context);
+      memory.slots = { ...memory.slots, ...flow.fields };
+      await innerDc.cancelAllDialogs();
+      await innerDc.context.sendActivity(this.m.say('flow_changed'));
+      return innerDc.beginDialog(ROUTE);
+    }
     return (await this.interrupt(innerDc)) ?? super.onContinueDialog(innerDc);
   }
 

@@ -17,12 +17,23 @@ export function defaultKnowledgeDir(): string {
 }
 
 export function loadKnowledge(dir: string = defaultKnowledgeDir()): Knowledge {
-  const facts = loadFacts(path.join(dir, 'facts.yaml'));
+  // Every problem names its file as the rules' do ("knowledge/answers.yaml: …"), for the console and the log.
+  const named = <T>(file: string, load: () => T): T => {
+    try {
+      return load();
+    } catch (err) {
+      const shown = path.join(path.basename(dir), path.relative(dir, file));
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(message.startsWith(file) ? shown + message.slice(file.length) : `${shown}: ${message}`);
+    }
+  };
+  const at = (name: string) => path.join(dir, name);
+  const facts = named(at('facts.yaml'), () => loadFacts(at('facts.yaml')));
   return {
     facts,
-    articles: loadArticles(path.join(dir, 'articles'), factPlaceholders(facts)),
-    answers: loadAnswers(path.join(dir, 'answers.yaml'), factPlaceholders(facts)),
-    utterances: loadUtterances(path.join(dir, 'utterances.yaml')),
+    articles: named(at('articles'), () => loadArticles(at('articles'), factPlaceholders(facts))),
+    answers: named(at('answers.yaml'), () => loadAnswers(at('answers.yaml'), factPlaceholders(facts))),
+    utterances: named(at('utterances.yaml'), () => loadUtterances(at('utterances.yaml'))),
   };
 }
 

@@ -19,6 +19,8 @@ import type { AnalyticsLog } from '../store/analytics';
 import type { TrainingStore } from '../store/training';
 import { inboxGroup, reviewInbox } from '../learning/inbox';
 import type { Learning } from '../learning/model';
+import type { RulesReloader } from '../rulesReload';
+import type { RuleReloadLog } from '../store/ruleReloads';
 import { IntentIdSchema, type IntentId } from '../../rules/schema';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
@@ -39,6 +41,8 @@ export interface AgentRouteOptions {
   analytics: AnalyticsLog;
   training: TrainingStore;
   learning: Learning;
+  rules: RulesReloader;
+  ruleReloads: RuleReloadLog;
   /** The topics a message can be assigned to, with their labels. */
   intents: Array<{ id: IntentId; label: string }>;
   address: PublicAddress;
@@ -249,6 +253,17 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
     await o.training.decide(group.members, null, [], agent);
     res.send(204);
+  });
+  // Live rule changes: the last reloads (who, when, which files, why refused), and "reload now".
+  server.get('/agent/api/rules/reloads', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    res.send(200, await o.ruleReloads.recent());
+  });
+  server.post('/agent/api/rules/reload', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    const result = await o.rules.reload(agent, [], true);
+    res.send(result.ok ? 200 : 422, result);
   });
   server.get('/agent/api/events', async (req, res) => {
     const agent = await agentOf(req, res, true);

@@ -22,7 +22,8 @@ export class Learning {
   private readonly heldOut = loadHeldOut();
   private retraining: Promise<void> = Promise.resolve();
 
-  constructor(private readonly brain: Brain, private readonly training: TrainingStore, private readonly bus: EventBus, private readonly log: Logger) {}
+  /** `brain`: the rules and knowledge serving now (a rules reload replaces them). */
+  constructor(private readonly brain: () => Brain, private readonly training: TrainingStore, private readonly bus: EventBus, private readonly log: Logger) {}
 
   /** Trains with what was learned before this start, and follows what other instances learn. */
   async start(): Promise<void> {
@@ -31,12 +32,13 @@ export class Learning {
   }
 
   private train(extra: Array<{ text: string; intent: IntentId }>): IntentClassifier {
-    return new IntentClassifier([...examples(this.brain.knowledge.utterances), ...extra], { entities: factEntities(this.brain.knowledge.facts) });
+    const { knowledge } = this.brain();
+    return new IntentClassifier([...examples(knowledge.utterances), ...extra], { entities: factEntities(knowledge.facts) });
   }
 
   /** Share of the held-out set the router gets right with this classifier. */
   accuracy(classifier: IntentClassifier): number {
-    const router = new Router(this.brain.rules, classifier);
+    const router = new Router(this.brain().rules, classifier);
     const right = this.heldOut.filter((e) => router.classify(e.text).intent === e.intent).length;
     return Math.round((right / this.heldOut.length) * 10_000) / 10_000;
   }
@@ -47,7 +49,7 @@ export class Learning {
       const added = (await this.training.examples()).map(({ text, intent }) => ({ text, intent }));
       // Training takes a few hundred milliseconds: let the request that asked for it be answered first.
       await new Promise((resolve) => setImmediate(resolve));
-      this.brain.router.useClassifier(this.train(added));
+      this.brain().router.useClassifier(this.train(added));
       this.log.info({ sentences: added.length }, 'classifier retrained with the review inbox\'s sentences');
     });
     return this.retraining;

@@ -6,7 +6,7 @@ import type { Connection } from './connect';
 const CHANNEL = 'kt_events';
 /** What instances tell each other: which conversation has news, never what it says (that is read from the store). */
 const NoticeSchema = z.object({
-  i: z.string().max(100), k: z.enum(['dl', 'relay', 'model']), c: z.string().max(500), h: z.string().max(100).optional(),
+  i: z.string().max(100), k: z.enum(['dl', 'relay', 'model', 'rules']), c: z.string().max(500), h: z.string().max(100).optional(),
   t: z.enum(['queue', 'typing', 'message']).optional(),
 });
 export type Notice = z.infer<typeof NoticeSchema>;

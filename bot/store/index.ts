@@ -3,6 +3,7 @@ import type { Activity } from 'botbuilder';
 import { AgentSessions } from './agentSessions';
 import { AnalyticsLog, eventRow } from './analytics';
 import { TrainingStore } from './training';
+import { RuleReloadLog } from './ruleReloads';
 import { DeliveryStore } from './deliveries';
 import { connect, migrate, type Connection, type StoreLocation } from './connect';
 import { appendActivity, DirectLineStore, markActivityDone } from './directLine';
@@ -29,6 +30,8 @@ export class Store {
   readonly analytics: AnalyticsLog;
   /** The review inbox's decisions and the training sentences they added. */
   readonly training: TrainingStore;
+  /** Every reload of the rules and knowledge. */
+  readonly ruleReloads: RuleReloadLog;
   /** The tickets' outbox: deliveries to the help desk. */
   readonly deliveries: DeliveryStore;
   readonly transcripts: TranscriptStore;
@@ -52,6 +55,7 @@ export class Store {
     this.deliveries = new DeliveryStore(db, connection.dialect, options.now);
     this.analytics = new AnalyticsLog(db, options.now);
     this.training = new TrainingStore(db, options.now);
+    this.ruleReloads = new RuleReloadLog(db, options.now);
     this.transcripts = new TranscriptStore(db);
     this.files = new FileStore(db);
     this.directLine = new DirectLineStore(db, options.now);

@@ -166,6 +166,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('added_at', 'text', (c) => c.notNull()).execute();
       },
     },
+    // Every reload of the rules and knowledge, applied or refused: who, when, which files, why refused.
+    '0006_rule_reloads': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('rule_reloads')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('by', 'text', (c) => c.notNull())
+          .addColumn('instance_id', 'text', (c) => c.notNull())
+          .addColumn('files', 'text', (c) => c.notNull())
+          .addColumn('error', 'text').execute();
+      },
+    },
   };
 }
 

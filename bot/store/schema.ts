@@ -60,6 +60,9 @@ export interface ReviewDecisionsTable { key: string; intent: string | null; deci
 /** Training sentences added from the review inbox, on top of knowledge/utterances.yaml. */
 export interface TrainingExamplesTable { seq: Generated<number>; text: string; intent: string; added_by: string; added_at: string }
 
+/** A reload of the rules and knowledge: applied (error null) or refused with the reason. */
+export interface RuleReloadsTable { seq: Generated<number>; at: string; by: string; instance_id: string; files: string; error: string | null }
+
 export interface Tables {
   bot_state: BotStateTable;
   tickets: TicketsTable;
@@ -76,6 +79,7 @@ export interface Tables {
   conversation_events: ConversationEventsTable;
   review_decisions: ReviewDecisionsTable;
   training_examples: TrainingExamplesTable;
+  rule_reloads: RuleReloadsTable;
 }
 
 export type Db = Kysely<Tables>;

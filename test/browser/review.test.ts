@@ -1,7 +1,11 @@
 // The review inbox in headless Chromium, against the real server process: a message the bot did not
 // understand shows up (masked); the lead assigns it to a topic; the bot retrains without a restart and the
-// same message, written again by a customer, now goes to that topic. Screenshot in test-output/review.png.
+// same message, written again by a customer, now goes to that topic. Then a live rule change: a broken
+// file is refused in the console with its reason, the repaired and edited file serves the next customer.
+// Screenshots in test-output/review.png and test-output/rules-reload.png.
+import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../../rules/projectRoot';
 import type { Browser } from 'playwright-core';
 import { hashSecret } from '../../bot/agent/secrets';
 import { DirectLineSession } from '../directline/session';
@@ -21,8 +25,13 @@ async function ask(url: string, text: string): Promise<string> {
 describe('the review inbox (Chromium)', () => {
   let server: ServerProcess;
   let browser: Browser;
+  // The server reads its rules and knowledge from copies this test edits.
+  const copy = tempDir();
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer({ DATA_DIR: tempDir(), AGENTS: `Lee=${hashSecret('lead-secret-77')}` }), launch()]);
+    for (const dir of ['rules', 'knowledge']) fs.cpSync(path.join(projectRoot(), dir), path.join(copy, dir), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+    [server, browser] = await Promise.all([startServer({
+      DATA_DIR: tempDir(), AGENTS: `Lee=${hashSecret('lead-secret-77')}`, RULES_DIR: path.join(copy, 'rules'), KNOWLEDGE_DIR: path.join(copy, 'knowledge'),
+    }), launch()]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -52,6 +61,23 @@ describe('the review inbox (Chromium)', () => {
     await page.getByText('Nothing to review.').waitFor();
 
     expect(await ask(server.url, UNKNOWN)).toMatch(/What is your Kartra account username\?/);
+
+    // A live rule change: a broken file is refused with its reason, and the rules before it keep serving.
+    const messages = path.join(copy, 'rules', 'messages.yaml');
+    const original = fs.readFileSync(messages, 'utf8');
+    fs.writeFileSync(messages, original.replace(/^greeting: .*$/m, 'greeting: "Hi {nobody}"'));
+    await page.getByRole('button', { name: 'Reload rules now' }).click();
+    await page.getByText(/^Refused, the previous rules keep serving: Invalid rules \(1 problem\):\s+rules\/messages\.yaml: greeting: unknown placeholder \{nobody\}/).waitFor();
+    await page.locator('#reloads tr.refused').first().waitFor();
+    expect(await ask(server.url, 'hello')).toMatch(/Kartra support assistant/);
+    // Repaired and edited: the file watch applies it, and the console lists it.
+    fs.writeFileSync(messages, original.replace(/^greeting: .*$/m, 'greeting: "Welcome to Kartra support, edited live! What is going on?"'));
+    for (let i = 0; i < 100 && !/edited live/.test(await ask(server.url, 'hello')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await ask(server.url, 'hello')).toMatch(/Welcome to Kartra support, edited live!/);
+    await page.reload();
+    await page.locator('#reloads tr').nth(1).getByText('applied').waitFor();
+    expect(await page.locator('#reloads tr').nth(1).textContent()).toMatch(/file change.*messages\.yaml/);
+    await page.screenshot({ path: path.join(OUT, 'rules-reload.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 60_000);
 });

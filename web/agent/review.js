@@ -81,5 +81,39 @@
     }
   }
 
+  async function loadReloads() {
+    const res = await fetch('/agent/api/rules/reloads');
+    if (!res.ok) return;
+    /** @type {{at: string, by: string, files: string[], error?: string}[]} */
+    const reloads = await res.json();
+    const t = $('reloads');
+    t.textContent = '';
+    const head = document.createElement('tr');
+    for (const h of ['When', 'Who', 'Files', 'Result']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
+    t.appendChild(head);
+    for (const r of reloads) {
+      const tr = document.createElement('tr');
+      for (const v of [r.at.slice(0, 19).replace('T', ' '), r.by, r.files.join(', ') || '(all)', r.error ? 'refused: ' + r.error : 'applied']) {
+        const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
+      }
+      if (r.error) tr.className = 'refused';
+      t.appendChild(tr);
+    }
+  }
+
+  $('reload').onclick = async () => {
+    /** @type {HTMLButtonElement} */ ($('reload')).disabled = true;
+    try {
+      const res = await fetch('/agent/api/rules/reload', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const r = await res.json();
+      $('rules-notice').textContent = r.ok ? 'Reloaded: the new rules serve the next message.' : 'Refused, the previous rules keep serving: ' + r.error;
+    } catch (e) {
+      $('rules-notice').textContent = /** @type {Error} */ (e).message;
+    }
+    /** @type {HTMLButtonElement} */ ($('reload')).disabled = false;
+    await loadReloads();
+  };
+
   load().catch((e) => { $('notice').textContent = 'Could not load the inbox: ' + /** @type {Error} */ (e).message; });
+  loadReloads().catch(() => undefined);
 })();

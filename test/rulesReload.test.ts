@@ -1,0 +1,95 @@
+// Live rule changes: edits to the rules and knowledge files take effect without a restart; a broken file
+// is refused with its reason and the previous rules keep serving; a conversation at a step a reload
+// removed is told and helped; every reload is recorded; the console's button asks for one.
+import fs from 'node:fs';
+import path from 'node:path';
+import type restify from 'restify';
+import { hashSecret } from '../bot/agent/secrets';
+import { createApp, type App } from '../bot/app';
+import { loadConfig } from '../bot/config';
+import { createLogger } from '../bot/logger';
+import { loadBrain } from '../rules';
+import { projectRoot } from '../rules/projectRoot';
+import { DirectLineSession } from './directline/session';
+import { listen } from './helpers';
+import { tempDir } from './tmp';
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('live rule changes', () => {
+  const copy = tempDir();
+  const rulesDir = path.join(copy, 'rules');
+  const knowledgeDir = path.join(copy, 'knowledge');
+  let app: App;
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => {
+    fs.cpSync(path.join(projectRoot(), 'rules'), rulesDir, { recursive: true, filter: (f) => !f.endsWith('.ts') });
+    fs.cpSync(path.join(projectRoot(), 'knowledge'), knowledgeDir, { recursive: true, filter: (f) => !f.endsWith('.ts') });
+    app = await createApp(loadConfig({ DATA_DIR: tempDir(), LOG_LEVEL: 'silent', RULES_DIR: rulesDir, KNOWLEDGE_DIR: knowledgeDir, AGENTS: `Lee=${hashSecret('lead-secret-77')}` }),
+      createLogger('silent'), loadBrain({ rulesDir, knowledgeDir }));
+    ({ server, url } = await listen(app));
+    app.rules.watch();
+  });
+  afterAll(async () => { server.close(); await app.close(); });
+
+  const edit = (file: string, change: (text: string) => string) => fs.writeFileSync(path.join(copy, file), change(fs.readFileSync(path.join(copy, file), 'utf8')));
+  async function turn(s: DirectLineSession, text: string): Promise<string[]> {
+    const { watermark } = await s.since();
+    await s.post({ type: 'message', text });
+    await app.directLine!.idle();
+    return s.botTexts(watermark);
+  }
+
+  it('an edited text serves the next conversation; a broken file is refused and the previous rules keep serving', async () => {
+    edit('rules/messages.yaml', (t) => t.replace(/^greeting: .*$/m, 'greeting: "Hello from the edited rules! What can I do for you?"'));
+    await until('the reload', () => app.services.brain.rules.messages.say('greeting').startsWith('Hello from the edited rules'));
+    const s = await DirectLineSession.start(url);
+    await app.directLine!.idle();
+    expect((await s.botTexts())[0]).toBe('Hello from the edited rules! What can I do for you?');
+    const applied = (await app.store.ruleReloads.recent())[0];
+    expect(applied).toMatchObject({ by: 'file change' });
+    expect(applied?.files.some((f) => f.endsWith(path.join('rules', 'messages.yaml')))).toBe(true);
+    expect(applied?.error).toBeUndefined();
+
+    const serving = app.services.brain;
+    edit('rules/flows/login.yaml', (t) => t.replace(/next: reset_steps/, 'next: nowhere'));
+    for (let i = 0; i < 200 && !(await app.store.ruleReloads.recent())[0]?.error; i++) await new Promise((r) => setTimeout(r, 50));
+    const refused = (await app.store.ruleReloads.recent())[0];
+    expect(refused?.error).toMatch(/rules\/flows\/login\.yaml: steps\.symptom\.options\[1\]\.next: unknown step "nowhere"/);
+    expect(app.services.brain).toBe(serving);
+    expect((await turn(s, 'my ip is blocked')).join('\n')).toMatch(/What is your Kartra account username\?/);
+    edit('rules/flows/login.yaml', (t) => t.replace(/next: nowhere/, 'next: reset_steps'));
+    await until('the repaired rules', () => app.services.brain !== serving);
+  });
+
+  it('a conversation at a step the reload removed is told, keeps what it said, and is helped from its message', async () => {
+    const s = await DirectLineSession.start(url);
+    await app.directLine!.idle();
+    expect((await turn(s, 'my ip is blocked, my email is ann@example.com')).join('\n')).toMatch(/What is your Kartra account username\?/);
+    const before = app.services.brain;
+    edit('rules/flows/ip_block.yaml', (t) => t.replace(/^ {2}ticket:$/m, '  ip_ticket:').replace(/next: ticket$/m, 'next: ip_ticket'));
+    await until('the reload', () => app.services.brain !== before);
+    const replies = await turn(s, 'actually it is my password I forgot');
+    expect(replies[0]).toMatch(/^I've just been updated, and the question I asked you is no longer one I ask\./);
+    expect(replies.join('\n')).toMatch(/password/i);
+  });
+
+  it('the console asks for a reload; a refused one answers 422 with the reason', async () => {
+    const login = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Lee&secret=lead-secret-77' });
+    const cookie = `kt_agent=${/kt_agent=([\w-]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? ''}`;
+    const reload = () => fetch(`${url}/agent/api/rules/reload`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    expect(await (await reload()).json()).toEqual({ ok: true, files: [] });
+    app.rules.stop();
+    edit('knowledge/answers.yaml', (t) => `${t}\n  - this is: [not valid\n`);
+    const refused = await reload();
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^knowledge\/answers\.yaml: .*line \d+/s);
+    const list = (await (await fetch(`${url}/agent/api/rules/reloads`, { headers: { cookie } })).json()) as Array<{ by: string; error?: string }>;
+    expect(list[0]).toMatchObject({ by: 'Lee', error: expect.stringMatching(/answers\.yaml/) });
+    expect(list[1]).toMatchObject({ by: 'Lee' });
+    expect(list[1]?.error).toBeUndefined();
+  });
+});
