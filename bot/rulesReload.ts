@@ -42,7 +42,7 @@ export class RulesReloader {
       if (!fs.existsSync(root)) continue;
       const watcher = fs.watch(root, { recursive: true }, (_event, file) => {
         if (!file || !/\.(ya?ml|md)$/.test(String(file))) return;
-        this.changed.add(path.relative(process.cwd(), path.join(root, String(file))));
+        this.changed.add(path.join(path.basename(root), String(file)));
         clearTimeout(this.timer);
         this.timer = setTimeout(() => { const files = [...this.changed]; this.changed.clear(); void this.reload('file change', files); }, SETTLE_MS);
       });

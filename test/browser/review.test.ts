@@ -76,7 +76,7 @@ describe('the review inbox (Chromium)', () => {
     expect(await ask(server.url, 'hello')).toMatch(/Welcome to Kartra support, edited live!/);
     await page.reload();
     await page.locator('#reloads tr').nth(1).getByText('applied').waitFor();
-    expect(await page.locator('#reloads tr').nth(1).textContent()).toMatch(/file change.*messages\.yaml/);
+    expect(await page.locator('#reloads tr').nth(1).textContent()).toMatch(/file change\s*rules\/messages\.yaml\s*applied/);
     await page.screenshot({ path: path.join(OUT, 'rules-reload.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 60_000);
