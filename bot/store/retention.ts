@@ -30,3 +30,12 @@ export async function deleteIdleCustomers(db: Db, cutoff: string): Promise<numbe
   const r = await db.deleteFrom('bot_state').where('key', 'like', '%/users/%').where('updated_at', '<', cutoff).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/**
+ * What customers wrote that the lead's review inbox keeps (messages the bot did not understand, rating
+ * comments) goes with the retention period too; the counts stay for the analytics.
+ */
+export async function forgetEventTexts(db: Db, cutoff: string): Promise<number> {
+  const r = await db.updateTable('conversation_events').set({ text: null }).where('at', '<', cutoff).where('text', 'is not', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

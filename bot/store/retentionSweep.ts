@@ -1,6 +1,6 @@
 import type { Logger } from '../logger';
 import type { Db } from './schema';
-import { deleteIdleConversations, deleteIdleCustomers } from './retention';
+import { deleteIdleConversations, deleteIdleCustomers, forgetEventTexts } from './retention';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
@@ -15,10 +15,10 @@ export class Retention {
 
   constructor(private readonly db: Db, private readonly days: number, private readonly log: Logger, private readonly now: () => number = Date.now) {}
 
-  /** One pass; returns how many conversations, files and customers' kept details were deleted. */
-  async sweep(): Promise<{ conversations: number; files: number; customers: number }> {
+  /** One pass; returns how many conversations, files, customers' kept details and kept messages were deleted. */
+  async sweep(): Promise<{ conversations: number; files: number; customers: number; messages: number }> {
     const cutoff = new Date(this.now() - this.days * 24 * 3600 * 1000).toISOString();
-    const total = { conversations: 0, files: 0, customers: await deleteIdleCustomers(this.db, cutoff) };
+    const total = { conversations: 0, files: 0, customers: await deleteIdleCustomers(this.db, cutoff), messages: await forgetEventTexts(this.db, cutoff) };
     // In batches, so one sweep never holds many rows at once.
     for (;;) {
       const done = await deleteIdleConversations(this.db, cutoff);
@@ -32,7 +32,7 @@ export class Retention {
   start(): void {
     const run = () => {
       this.sweep().then((done) => {
-        if (done.conversations > 0 || done.customers > 0) this.log.info(done, 'retention: deleted idle conversations');
+        if (done.conversations > 0 || done.customers > 0 || done.messages > 0) this.log.info(done, 'retention: deleted idle conversations');
       }, (err: unknown) => this.log.error({ err }, 'retention sweep failed'));
     };
     run();

@@ -21,13 +21,17 @@ describe('retention', () => {
     const fileUrl = (await old.since()).activities.find((a) => a.attachments?.length)?.attachments?.[0]?.contentUrl ?? '';
     expect((await fetch(fileUrl)).status).toBe(200);
 
+    // A message the bot did not understand, kept for the review inbox.
+    await app.store.analytics.record({ conversationId: old.conversationId, channel: 'directline', kind: 'out_of_scope', text: 'blorp my widget' });
+
     now += 20 * 24 * 3600 * 1000;
     const recent = await DirectLineSession.start(served.url);
     await app.directLine!.idle();
-    expect(await app.retention.sweep()).toEqual({ conversations: 0, files: 0, customers: 0 });
+    expect(await app.retention.sweep()).toEqual({ conversations: 0, files: 0, customers: 0, messages: 0 });
 
     now += 11 * 24 * 3600 * 1000;
-    expect(await app.retention.sweep()).toEqual({ conversations: 1, files: 1, customers: 0 });
+    expect(await app.retention.sweep()).toEqual({ conversations: 1, files: 1, customers: 0, messages: 1 });
+    expect(await app.store.analytics.reviewable()).toEqual([]);
     expect((await fetch(fileUrl)).status).toBe(404);
     expect(await app.directLine!.store.get(old.conversationId)).toBeUndefined();
     expect(await app.services.transcripts.list(old.conversationId)).toEqual([]);
