@@ -8,7 +8,7 @@ describe('command-line contracts', () => {
     const location = await freshLocation(engine);
     const env = { DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}) };
     const first = await npmRun(['migrate'], '', env);
-    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Applied to .*: 0001_initial, 0002_presence_and_turn_marks, 0003_ticket_deliveries, 0004_conversation_events, 0005_review_and_training, 0006_rule_reloads\.\n$/) });
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Applied to .*: 0001_initial, 0002_presence_and_turn_marks, 0003_ticket_deliveries, 0004_conversation_events, 0005_review_and_training, 0006_rule_reloads, 0007_privacy_audit\.\n$/) });
     expect((await npmRun(['migrate'], '', env)).stdout).toMatch(/is up to date\.\n$/);
     const wrong = await npmRun(['migrate'], '', { DATABASE_URL: 'mysql://somewhere/db' });
     expect(wrong).toMatchObject({ code: 1, stderr: expect.stringMatching(/DATABASE_URL: must be a postgres:\/\/ URL/) });

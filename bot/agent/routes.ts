@@ -21,6 +21,7 @@ import { inboxGroup, reviewInbox } from '../learning/inbox';
 import type { Learning } from '../learning/model';
 import type { RulesReloader } from '../rulesReload';
 import type { RuleReloadLog } from '../store/ruleReloads';
+import type { PrivacyStore } from '../store/privacy';
 import { IntentIdSchema, type IntentId } from '../../rules/schema';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
@@ -28,6 +29,7 @@ import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceC
 const COOKIE = 'kt_agent';
 const RECENT_TICKETS = 100;
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
+const CustomerSchema = z.object({ email: z.string().trim().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'email: an account email address is needed').max(320), confirm: z.boolean().optional() }).strict();
 const AssignSchema = z.object({ intent: IntentIdSchema, confirm: z.boolean().optional() }).strict();
 const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
 
@@ -43,6 +45,7 @@ export interface AgentRouteOptions {
   learning: Learning;
   rules: RulesReloader;
   ruleReloads: RuleReloadLog;
+  privacy: PrivacyStore;
   /** The topics a message can be assigned to, with their labels. */
   intents: Array<{ id: IntentId; label: string }>;
   address: PublicAddress;
@@ -264,6 +267,31 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!agent) return;
     const result = await o.rules.reload(agent, [], true);
     res.send(result.ok ? 200 : 422, result);
+  });
+  // One customer's data by their account email: everything exported, or erased (asked twice), audited.
+  server.post('/agent/api/privacy/export', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    const form = CustomerSchema.safeParse(req.body ?? {});
+    if (!form.success) { res.send(400, { error: form.error.issues.map((i) => i.message).join('; ') }); return; }
+    const data = await o.privacy.export(form.data.email, agent);
+    o.log.info({ agent, tickets: data.tickets.length, conversations: data.conversations.length }, 'customer data exported');
+    res.setHeader('content-disposition', 'attachment; filename="customer-data.json"');
+    res.send(200, data);
+  });
+  server.post('/agent/api/privacy/erase', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    const form = CustomerSchema.safeParse(req.body ?? {});
+    if (!form.success) { res.send(400, { error: form.error.issues.map((i) => i.message).join('; ') }); return; }
+    if (!form.data.confirm) { res.send(400, { error: 'Erasing cannot be undone: send confirm: true.' }); return; }
+    const counts = await o.privacy.erase(form.data.email, agent);
+    o.log.info({ agent, ...counts }, 'customer data erased');
+    res.send(200, counts);
+  });
+  server.get('/agent/api/privacy/audit', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    res.send(200, await o.privacy.auditLog());
   });
   server.get('/agent/api/events', async (req, res) => {
     const agent = await agentOf(req, res, true);

@@ -4,13 +4,13 @@ import type { Tables } from './schema';
 
 /** Every table the store holds, in an order where nothing points at a row not yet copied. */
 const TABLES: Array<keyof Tables> = [
-  'settings', 'bot_state', 'tickets', 'transcript_entries', 'files', 'dl_conversations', 'dl_activities', 'handoffs', 'agent_sessions', 'turn_marks', 'ticket_deliveries', 'conversation_events', 'review_decisions', 'training_examples', 'rule_reloads',
+  'settings', 'bot_state', 'tickets', 'transcript_entries', 'files', 'dl_conversations', 'dl_activities', 'handoffs', 'agent_sessions', 'turn_marks', 'ticket_deliveries', 'conversation_events', 'review_decisions', 'training_examples', 'rule_reloads', 'privacy_audit',
 ];
 /** How rows are read in order, a batch at a time (files hold blobs: small batches). */
 const ORDER: Record<string, string[]> = {
   settings: ['key'], bot_state: ['key'], tickets: ['id'], transcript_entries: ['seq'], files: ['id'], dl_conversations: ['id'],
   dl_activities: ['conversation_id', 'seq'], handoffs: ['id'], agent_sessions: ['id'], turn_marks: ['conversation_id', 'activity_id'],
-  ticket_deliveries: ['id'], conversation_events: ['seq'], review_decisions: ['key'], training_examples: ['seq'], rule_reloads: ['seq'],
+  ticket_deliveries: ['id'], conversation_events: ['seq'], review_decisions: ['key'], training_examples: ['seq'], rule_reloads: ['seq'], privacy_audit: ['seq'],
 };
 const BATCH: Record<string, number> = { files: 20, dl_activities: 500 };
 
@@ -42,7 +42,7 @@ export async function copyStore(from: Connection, to: Connection, progress: (tab
     counts[table] = copied;
   }
   if (to.dialect === 'postgres') {
-    for (const table of ['transcript_entries', 'conversation_events', 'training_examples', 'rule_reloads']) {
+    for (const table of ['transcript_entries', 'conversation_events', 'training_examples', 'rule_reloads', 'privacy_audit']) {
       await sql`SELECT setval(pg_get_serial_sequence(${table}, 'seq'), GREATEST((SELECT MAX(seq) FROM ${sql.table(table)}), 1))`.execute(to.db);
     }
   }

@@ -4,6 +4,7 @@ import { AgentSessions } from './agentSessions';
 import { AnalyticsLog, eventRow } from './analytics';
 import { TrainingStore } from './training';
 import { RuleReloadLog } from './ruleReloads';
+import { PrivacyStore } from './privacy';
 import { DeliveryStore } from './deliveries';
 import { connect, migrate, type Connection, type StoreLocation } from './connect';
 import { appendActivity, DirectLineStore, markActivityDone } from './directLine';
@@ -32,6 +33,8 @@ export class Store {
   readonly training: TrainingStore;
   /** Every reload of the rules and knowledge. */
   readonly ruleReloads: RuleReloadLog;
+  /** One customer's data, exported or erased, with an audit. */
+  readonly privacy: PrivacyStore;
   /** The tickets' outbox: deliveries to the help desk. */
   readonly deliveries: DeliveryStore;
   readonly transcripts: TranscriptStore;
@@ -56,6 +59,7 @@ export class Store {
     this.analytics = new AnalyticsLog(db, options.now);
     this.training = new TrainingStore(db, options.now);
     this.ruleReloads = new RuleReloadLog(db, options.now);
+    this.privacy = new PrivacyStore(db, options.now);
     this.transcripts = new TranscriptStore(db);
     this.files = new FileStore(db);
     this.directLine = new DirectLineStore(db, options.now);

@@ -178,6 +178,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('error', 'text').execute();
       },
     },
+    // Exports and erasures of one customer's data: who, when, what (the customer as a hash, not the address).
+    '0007_privacy_audit': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('privacy_audit')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('by', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('counts', 'text', (c) => c.notNull()).execute();
+      },
+    },
   };
 }
 

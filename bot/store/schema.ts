@@ -63,6 +63,9 @@ export interface TrainingExamplesTable { seq: Generated<number>; text: string; i
 /** A reload of the rules and knowledge: applied (error null) or refused with the reason. */
 export interface RuleReloadsTable { seq: Generated<number>; at: string; by: string; instance_id: string; files: string; error: string | null }
 
+/** An export or erasure of one customer's data; `subject` is a hash of their account email. */
+export interface PrivacyAuditTable { seq: Generated<number>; at: string; by: string; action: string; subject: string; counts: string }
+
 export interface Tables {
   bot_state: BotStateTable;
   tickets: TicketsTable;
@@ -80,6 +83,7 @@ export interface Tables {
   review_decisions: ReviewDecisionsTable;
   training_examples: TrainingExamplesTable;
   rule_reloads: RuleReloadsTable;
+  privacy_audit: PrivacyAuditTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -37,7 +37,7 @@ describe.each(ENGINES)('store on %s', (engine: Engine) => {
     const [x, y]: Connection[] = [connect(fresh), connect(fresh)];
     try {
       const applied = engine === 'postgres' ? await Promise.all([migrate(x), migrate(y)]) : [await migrate(x), await migrate(y)];
-      expect(applied.flat().sort()).toEqual(['0001_initial', '0002_presence_and_turn_marks', '0003_ticket_deliveries', '0004_conversation_events', '0005_review_and_training', '0006_rule_reloads']);
+      expect(applied.flat().sort()).toEqual(['0001_initial', '0002_presence_and_turn_marks', '0003_ticket_deliveries', '0004_conversation_events', '0005_review_and_training', '0006_rule_reloads', '0007_privacy_audit']);
       expect(await migrate(x)).toEqual([]);
     } finally { await x.close(); await y.close(); }
   });

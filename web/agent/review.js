@@ -114,6 +114,49 @@
     await loadReloads();
   };
 
+  async function loadAudit() {
+    const res = await fetch('/agent/api/privacy/audit');
+    if (!res.ok) return;
+    /** @type {{at: string, by: string, action: string, subject: string, counts: Record<string, number>}[]} */
+    const rows = await res.json();
+    const t = $('audit');
+    t.textContent = '';
+    const head = document.createElement('tr');
+    for (const h of ['When', 'Who', 'What', 'Customer', 'Counts']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
+    t.appendChild(head);
+    for (const r of rows) {
+      const tr = document.createElement('tr');
+      for (const v of [r.at.slice(0, 19).replace('T', ' '), r.by, r.action, r.subject, Object.entries(r.counts).map(([k, n]) => k + ' ' + n).join(', ')]) {
+        const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
+      }
+      t.appendChild(tr);
+    }
+  }
+
+  const email = () => /** @type {HTMLInputElement} */ ($('privacy-email')).value.trim();
+  /** @type {HTMLFormElement} */ ($('privacy')).onsubmit = async (e) => {
+    e.preventDefault();
+    try {
+      const data = await post('/agent/api/privacy/export', { email: email() });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+      link.download = 'customer-data.json';
+      link.click();
+      $('privacy-notice').textContent = 'Exported ' + data.tickets.length + ' ticket(s) and ' + data.conversations.length + ' conversation(s).';
+    } catch (err) { $('privacy-notice').textContent = /** @type {Error} */ (err).message; }
+    await loadAudit();
+  };
+  $('erase').onclick = async () => {
+    if (!email() || !window.confirm('Erase everything the bot holds about ' + email() + '? This cannot be undone.')) return;
+    try {
+      /** @type {Record<string, number>} */
+      const counts = await post('/agent/api/privacy/erase', { email: email(), confirm: true });
+      $('privacy-notice').textContent = 'Erased: ' + Object.entries(counts).map(([k, n]) => k + ' ' + n).join(', ') + '.';
+    } catch (err) { $('privacy-notice').textContent = /** @type {Error} */ (err).message; }
+    await loadAudit();
+  };
+
   load().catch((e) => { $('notice').textContent = 'Could not load the inbox: ' + /** @type {Error} */ (e).message; });
   loadReloads().catch(() => undefined);
+  loadAudit().catch(() => undefined);
 })();

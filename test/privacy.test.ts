@@ -1,0 +1,58 @@
+// One customer's data, by the account email on their tickets: exported whole, or erased (tickets, the
+// conversations that opened them, their files, hand-offs and events, the email kept for their next visit),
+// each recorded in an audit that holds the customer as a hash. Another customer's data is untouched.
+import type restify from 'restify';
+import { hashSecret } from '../bot/agent/secrets';
+import type { App } from '../bot/app';
+import { DirectLineSession } from './directline/session';
+import { listen, startApp, tempDir } from './helpers';
+
+describe('privacy: export and erase one customer', () => {
+  let app: App;
+  let server: restify.Server;
+  let url = '';
+  beforeAll(async () => {
+    app = await startApp(tempDir(), { AGENTS: `Lee=${hashSecret('lead-secret-77')}`, WIDGET_TOKENS_PER_SECOND: '1000' });
+    ({ server, url } = await listen(app));
+  });
+  afterAll(async () => { server.close(); await app.close(); });
+
+  async function ticketFor(email: string): Promise<DirectLineSession> {
+    const s = await DirectLineSession.start(url);
+    for (const activity of [{ text: `When I log in it says "This Kartra account is not active". My login email is ${email}` }, { text: 'SC-5521' }, { value: { summary: 'confirm' } }]) {
+      await s.post({ type: 'message', ...activity });
+      await app.directLine!.idle();
+    }
+    return s;
+  }
+
+  it('exports, then erases, everything about the customer, and audits both', async () => {
+    const ann = await ticketFor('Ann@Example.com');
+    const bob = await ticketFor('bob@example.com');
+    const login = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Lee&secret=lead-secret-77' });
+    const cookie = `kt_agent=${/kt_agent=([\w-]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? ''}`;
+    const post = (path: string, body: unknown) => fetch(`${url}/agent/api/privacy/${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    expect((await post('export', { email: 'not an address' })).status).toBe(400);
+    const exported = (await (await post('export', { email: 'ann@example.com' })).json()) as { tickets: Array<{ fields: Record<string, string> }>; conversations: Array<{ id: string; transcript: Array<{ text: string }> }> };
+    expect(exported.tickets.map((t) => t.fields.account_email)).toEqual(['ann@example.com']);
+    expect(exported.conversations.map((c) => c.id)).toEqual([ann.conversationId]);
+    expect(exported.conversations[0]?.transcript.some((l) => l.text.includes('Ann@Example.com'))).toBe(true);
+
+    expect((await post('erase', { email: 'ann@example.com' })).status).toBe(400);
+    const erased = await (await post('erase', { email: 'ann@example.com', confirm: true })).json();
+    expect(erased).toMatchObject({ tickets: 1, conversations: 1, customerRecords: 1 });
+    expect((erased as { transcriptLines: number }).transcriptLines).toBeGreaterThan(0);
+    expect((await app.store.tickets.list()).map((t) => t.fields.account_email)).toEqual(['bob@example.com']);
+    expect(await app.services.transcripts.list(ann.conversationId)).toEqual([]);
+    expect(await app.directLine!.store.get(ann.conversationId)).toBeUndefined();
+    expect((await app.services.transcripts.list(bob.conversationId)).length).toBeGreaterThan(0);
+    // Nothing is left to export.
+    expect(await (await post('export', { email: 'ann@example.com' })).json()).toMatchObject({ tickets: [], conversations: [] });
+
+    const audit = (await (await fetch(`${url}/agent/api/privacy/audit`, { headers: { cookie } })).json()) as Array<{ by: string; action: string; subject: string }>;
+    expect(audit.map((a) => [a.by, a.action])).toEqual([['Lee', 'export'], ['Lee', 'erase'], ['Lee', 'export']]);
+    expect(JSON.stringify(audit)).not.toMatch(/ann@example\.com/i);
+    expect(new Set(audit.map((a) => a.subject)).size).toBe(1);
+  });
+});
