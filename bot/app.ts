@@ -167,7 +167,7 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
   });
   if (directLine) proactive.register(LOCAL_SERVICE_URL, directLine.adapter);
 
-  const retention = new Retention(store.connection.db, config.RETENTION_DAYS, log, options.now);
+  const retention = new Retention(store.connection.db, config.RETENTION_DAYS, log, options.now, config.TICKET_RETENTION_DAYS);
   const email = config.SMTP_URL && config.TICKET_EMAIL_FROM
     ? new EmailSender({ smtpUrl: config.SMTP_URL, from: config.TICKET_EMAIL_FROM, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000 })
     : undefined;

@@ -47,6 +47,8 @@ export const ConfigSchema = z.object({
   UPLOAD_TOTAL_MAX_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
   /** Days a widget conversation is kept after its last activity (history, files, transcript, state). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Days a ticket is kept in the bot after its last change (its fields, transcript and delivery record); the help desk keeps its own copy. */
+  TICKET_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** New widget conversations one address may start per second (after a burst of 60); raise it behind a shared office address. */
   WIDGET_TOKENS_PER_SECOND: z.coerce.number().positive().max(10_000).default(1),
   /** Live widget streams in all, and from one client address. */

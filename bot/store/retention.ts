@@ -39,3 +39,19 @@ export async function forgetEventTexts(db: Db, cutoff: string): Promise<number> 
   const r = await db.updateTable('conversation_events').set({ text: null }).where('at', '<', cutoff).where('text', 'is not', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/**
+ * Tickets the bot has kept for the ticket retention period after their last change, with their delivery
+ * records: the help desk holds its own copy. One still waiting to be delivered stays until it has gone.
+ */
+export async function deleteOldTickets(db: Db, cutoff: string): Promise<number> {
+  const old = await db.selectFrom('tickets').select('id').where('updated_at', '<', cutoff)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ticket_deliveries').select('id').whereRef('ticket_deliveries.ticket_id', '=', 'tickets.id').where('ticket_deliveries.status', '=', 'pending'))))
+    .limit(500).execute();
+  if (!old.length) return 0;
+  const ids = old.map((t) => t.id);
+  return db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('ticket_deliveries').where('ticket_id', 'in', ids).execute();
+    return Number((await tx.deleteFrom('tickets').where('id', 'in', ids).executeTakeFirst()).numDeletedRows);
+  });
+}

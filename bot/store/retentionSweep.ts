@@ -1,24 +1,28 @@
 import type { Logger } from '../logger';
 import type { Db } from './schema';
-import { deleteIdleConversations, deleteIdleCustomers, forgetEventTexts } from './retention';
+import { deleteIdleConversations, deleteIdleCustomers, deleteOldTickets, forgetEventTexts } from './retention';
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Deletes what customers sent once their conversation has been idle for the retention period: the widget
- * conversation, its history and uploaded files, its transcript and bot state. Tickets stay (they are the
- * help desk's record and carry their own copy of the transcript); a ticket's link to a deleted file then
- * answers 404.
+ * conversation, its history and uploaded files, its transcript and bot state, and what the review inbox
+ * and a returning customer's record kept. Tickets stay longer (the ticket retention period: they carry
+ * their own copy of the transcript); a ticket's link to a deleted file then answers 404.
  */
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Db, private readonly days: number, private readonly log: Logger, private readonly now: () => number = Date.now) {}
+  constructor(private readonly db: Db, private readonly days: number, private readonly log: Logger, private readonly now: () => number = Date.now, private readonly ticketDays = 365) {}
 
   /** One pass; returns how many conversations, files, customers' kept details and kept messages were deleted. */
-  async sweep(): Promise<{ conversations: number; files: number; customers: number; messages: number }> {
+  async sweep(): Promise<{ conversations: number; files: number; customers: number; messages: number; tickets: number }> {
     const cutoff = new Date(this.now() - this.days * 24 * 3600 * 1000).toISOString();
-    const total = { conversations: 0, files: 0, customers: await deleteIdleCustomers(this.db, cutoff), messages: await forgetEventTexts(this.db, cutoff) };
+    const ticketCutoff = new Date(this.now() - this.ticketDays * 24 * 3600 * 1000).toISOString();
+    const total = {
+      conversations: 0, files: 0, customers: await deleteIdleCustomers(this.db, cutoff), messages: await forgetEventTexts(this.db, cutoff),
+      tickets: await deleteOldTickets(this.db, ticketCutoff),
+    };
     // In batches, so one sweep never holds many rows at once.
     for (;;) {
       const done = await deleteIdleConversations(this.db, cutoff);
@@ -32,7 +36,7 @@ export class Retention {
   start(): void {
     const run = () => {
       this.sweep().then((done) => {
-        if (done.conversations > 0 || done.customers > 0 || done.messages > 0) this.log.info(done, 'retention: deleted idle conversations');
+        if (Object.values(done).some((n) => n > 0)) this.log.info(done, 'retention: deleted idle conversations');
       }, (err: unknown) => this.log.error({ err }, 'retention sweep failed'));
     };
     run();

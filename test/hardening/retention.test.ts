@@ -7,7 +7,7 @@ const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a
 
 describe('retention', () => {
   let now = Date.now();
-  const app = testApp(tempDir(), { RETENTION_DAYS: '30' }, { now: () => now });
+  const app = testApp(tempDir(), { RETENTION_DAYS: '30', TICKET_RETENTION_DAYS: '60' }, { now: () => now });
   const served = servedDuringTests(app);
 
   it('deletes an idle conversation with its files, and keeps a recent one', async () => {
@@ -27,14 +27,26 @@ describe('retention', () => {
     now += 20 * 24 * 3600 * 1000;
     const recent = await DirectLineSession.start(served.url);
     await app.directLine!.idle();
-    expect(await app.retention.sweep()).toEqual({ conversations: 0, files: 0, customers: 0, messages: 0 });
+    expect(await app.retention.sweep()).toEqual({ conversations: 0, files: 0, customers: 0, messages: 0, tickets: 0 });
 
     now += 11 * 24 * 3600 * 1000;
-    expect(await app.retention.sweep()).toEqual({ conversations: 1, files: 1, customers: 0, messages: 1 });
+    expect(await app.retention.sweep()).toEqual({ conversations: 1, files: 1, customers: 0, messages: 1, tickets: 0 });
     expect(await app.store.analytics.reviewable()).toEqual([]);
     expect((await fetch(fileUrl)).status).toBe(404);
     expect(await app.directLine!.store.get(old.conversationId)).toBeUndefined();
     expect(await app.services.transcripts.list(old.conversationId)).toEqual([]);
     expect(await app.directLine!.store.get(recent.conversationId)).toBeDefined();
+  });
+
+  it('keeps tickets for the ticket retention period after their last change, then deletes them with their delivery records', async () => {
+    const ticket = await app.store.tickets.create({
+      idempotencyKey: `retention-${now}`, department: 'Support', subject: 'Support request', intent: 'support.contact', channel: 'directline',
+      conversationId: 'c-old-ticket', userId: 'u', fields: { details: 'x', account_email: 'old@example.com' }, attachments: [], transcript: [],
+    });
+    now += 59 * 24 * 3600 * 1000;
+    expect((await app.retention.sweep()).tickets).toBe(0);
+    now += 2 * 24 * 3600 * 1000;
+    expect((await app.retention.sweep()).tickets).toBe(1);
+    expect(await app.store.tickets.byReference(ticket.reference)).toBeUndefined();
   });
 });
