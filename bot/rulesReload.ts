@@ -36,18 +36,25 @@ export class RulesReloader {
     return [this.o.dirs.rulesDir ?? defaultRulesDir(), this.o.dirs.knowledgeDir ?? defaultKnowledgeDir()];
   }
 
-  /** Watches the rules and knowledge folders; edits settle for a moment, then one reload takes them all. */
+  /**
+   * Watches every folder under rules and knowledge; edits settle for a moment, then one reload takes them
+   * all. Folders, not files, and not Node's recursive watch: on Linux that watches each file, and loses a
+   * file an editor saves by writing a new one and renaming it over the old.
+   */
   watch(): void {
+    const folders = (root: string): string[] => [root, ...fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => folders(path.join(d.parentPath, d.name)))];
     for (const root of this.roots) {
       if (!fs.existsSync(root)) continue;
-      const watcher = fs.watch(root, { recursive: true }, (_event, file) => {
-        if (!file || !/\.(ya?ml|md)$/.test(String(file))) return;
-        this.changed.add(path.join(path.basename(root), String(file)));
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => { const files = [...this.changed]; this.changed.clear(); void this.reload('file change', files); }, SETTLE_MS);
-      });
-      watcher.on('error', (err) => this.o.log.warn({ err }, 'rules watch failed'));
-      this.watchers.push(watcher);
+      for (const folder of folders(root)) {
+        const watcher = fs.watch(folder, (_event, file) => {
+          if (!file || !/\.(ya?ml|md)$/.test(String(file))) return;
+          this.changed.add(path.join(path.basename(root), path.relative(root, path.join(folder, String(file)))));
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => { const files = [...this.changed]; this.changed.clear(); void this.reload('file change', files); }, SETTLE_MS);
+        });
+        watcher.on('error', (err) => this.o.log.warn({ err }, 'rules watch failed'));
+        this.watchers.push(watcher);
+      }
     }
   }
 

@@ -48,8 +48,10 @@ export class TriageBot extends TeamsActivityHandler {
       // A returning customer: the account email of their last ticket is offered where it is asked.
       if (memory.lastEmail === undefined) memory.lastEmail = (await readCustomer(this.services.customer, context)).lastEmail ?? '';
       // Every customer message counts for the lead's view; a "thanks" or "bye" is not coming back with a problem.
+      // An answer to "how did I do?" is not coming back with a problem either.
       const control = text ? this.services.recognizer.control(text) : undefined;
-      await recordEvent(this.services, context, { kind: 'message', ...(control ? { detail: control } : {}) });
+      const rating = memory.csat && memory.csat !== 'done' ? 'csat' : undefined;
+      await recordEvent(this.services, context, { kind: 'message', ...(control ?? rating ? { detail: control ?? rating } : {}) });
       // An address typed to look up a ticket is that ticket's, not necessarily the customer's own.
       if (text && !memory.lookingUp) memory.slots = { ...memory.slots, ...extractSlots(this.services.brain.rules.allFields(), text) };
       await this.dialog.run(context, this.dialogState);

@@ -5,13 +5,21 @@ import { recordEvent, type TriageServices } from './services';
 
 const WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5 };
 
-/** "4", "4/5", "5 stars", "⭐⭐⭐", "five": a rating of 1 to 5, or undefined. */
+/**
+ * "4", "4/5", "5 stars", "⭐⭐⭐", "five", "meh 2", "great, 5 stars", "10/10": a rating of 1 to 5, from a
+ * short message with one number in it (out of 10 is halved); undefined when there is none.
+ */
 export function ratingOf(text: string): number | undefined {
   const t = text.trim().toLowerCase();
   const stars = [...t.matchAll(/⭐|★/g)].length;
   if (stars >= 1 && stars <= 5 && /^[\s⭐★]+$/.test(t)) return stars;
-  const m = /^(?:i(?:'d)?\s+(?:give|rate)\s+(?:it|you)\s+(?:a\s+)?)?([1-5]|one|two|three|four|five)(?:\s*(?:\/\s*5|out\s+of\s+(?:5|five)|stars?))?\s*[.!]*$/.exec(t);
-  return m ? Number(m[1] && /\d/.test(m[1]) ? m[1] : WORDS[m[1] ?? ''] ?? 0) || undefined : undefined;
+  if ((t.match(/\S+/g) ?? []).length > 8) return undefined;
+  const tenths = /\b(\d{1,2})\s*(?:\/|out\s+of)\s*10\b/.exec(t);
+  if (tenths) return Math.min(5, Math.max(1, Math.round(Number(tenths[1]) / 2)));
+  const numbers = [...t.matchAll(/\b([1-5]|one|two|three|four|five)\b(?!\s*(?:am|pm|days?|hours?|minutes?|times|[.,]\d))/g)].map((m) => m[1] ?? '');
+  if (numbers.length !== 1 || /\b(?:[6-9]|\d{2,})\b/.test(t)) return undefined;
+  const n = numbers[0] ?? '';
+  return /\d/.test(n) ? Number(n) : WORDS[n];
 }
 
 /**
@@ -37,23 +45,44 @@ export class Satisfaction {
 
   /**
    * The customer's answer to the rating or comment question, if this message is one; true when it was
-   * taken (and answered). Anything else ends the rating and is routed as usual.
+   * taken (and answered). Anything else ends the rating and is routed as usual. `request`: how surely the
+   * message is a new request (a command or a near-certain topic, a likely topic, or neither).
    */
-  async take(context: TurnContext, memory: Memory, text: string, looksLikeRequest: boolean): Promise<boolean> {
+  async take(context: TurnContext, memory: Memory, text: string, request: 'sure' | 'maybe' | 'no'): Promise<boolean> {
     const topic = memory.lastTopic ?? memory.lastTicketIntent;
-    if (memory.csat === 'asked') {
+    if (memory.csat === 'asked' || memory.csat === 'asked_again') {
       const rating = ratingOf(text);
-      if (rating === undefined) { memory.csat = 'done'; return false; }
+      if (rating === undefined) {
+        // Not a number from 1 to 5 and not a new request ("ten", "it was ok i guess"): asked once more.
+        if (memory.csat === 'asked' && request === 'no') {
+          memory.csat = 'asked_again';
+          await context.sendActivity(withChoices(this.m.say('csat_ask_again'), ['1', '2', '3', '4', '5']));
+          return true;
+        }
+        memory.csat = 'done';
+        return false;
+      }
       memory.csat = 'comment';
       memory.csatRating = rating;
       await recordEvent(this.services, context, { kind: 'csat', rating, ...(topic ? { intent: topic } : {}) });
-      await context.sendActivity(this.m.say(rating <= 3 ? 'csat_thanks_low' : 'csat_thanks'));
+      await context.sendActivity(this.m.say(rating <= 2 ? 'csat_thanks_low' : 'csat_thanks'));
       return true;
     }
     if (memory.csat === 'comment') {
       memory.csat = 'done';
-      if (looksLikeRequest) return false;
+      // After a low rating, what follows is most likely the complaint ("you didn't help, still broken"),
+      // unless it plainly is a new request ("my IP is blocked too").
+      if (request === 'sure' || (request === 'maybe' && (memory.csatRating ?? 5) > 2)) return false;
       await recordEvent(this.services, context, { kind: 'csat', rating: memory.csatRating ?? 3, text, ...(topic ? { intent: topic } : {}) });
+      await context.sendActivity(this.m.say('csat_comment_thanks'));
+      return true;
+    }
+    // A rating typed after the question was passed by: kept, if none was given.
+    if (memory.csat === 'done' && memory.csatRating === undefined) {
+      const rating = ratingOf(text);
+      if (rating === undefined || text.trim().length > 20) return false;
+      memory.csatRating = rating;
+      await recordEvent(this.services, context, { kind: 'csat', rating, ...(topic ? { intent: topic } : {}) });
       await context.sendActivity(this.m.say('csat_comment_thanks'));
       return true;
     }

@@ -393,7 +393,12 @@ export class FlowDialog extends Dialog<FlowOptions> {
 
   /** A tree that ends without a word of its own still says something: every message gets a reply. */
   private async finish(dc: DialogContext, text?: string): Promise<DialogTurnResult> {
-    await this.tellNoted(dc, dc.activeDialog?.state as FlowState | undefined);
+    const state = dc.activeDialog?.state as FlowState | undefined;
+    await this.tellNoted(dc, state);
+    // The tree's end, for the lead's view. One that closes with its own words ("Great, glad that worked!")
+    // is where the rating is asked (MainDialog); one that asks "anything else?" waits for thanks or bye.
+    await recordEvent(this.services, dc.context, { kind: 'ended', ...(state ? { intent: state.intent } : {}) });
+    if (text) (await readMemory(this.services.memory, dc.context)).flowEnded = true;
     // A second problem from the first message comes next (MainDialog takes it up): no "anything else?".
     const next = (await readMemory(this.services.memory, dc.context)).nextTopic;
     if (text || !next) await dc.context.sendActivity(text ?? this.m.say('anything_else'));

@@ -117,10 +117,11 @@ export class MainDialog extends ComponentDialog {
     }
     const recognizer = this.services.recognizer;
     // The answer to "how did I do?" (a rating, then an optional comment); anything else is routed as usual.
-    if (memory.csat === 'asked' || memory.csat === 'comment') {
+    if (memory.csat) {
       const r = recognizer.classify(text);
-      const request = Boolean(recognizer.control(text)) || recognizer.pattern(text) === 'handoff.human' || asksTicketStatus(text, false) !== undefined
-        || (r.intent !== 'none' && r.confidence >= this.brain.rules.escalation.classifier.clarify_below);
+      const { clarify_below, digression_above } = this.brain.rules.escalation.classifier;
+      const command = Boolean(recognizer.control(text)) || recognizer.pattern(text) === 'handoff.human' || asksTicketStatus(text, Boolean(memory.lastTicket)) !== undefined;
+      const request = command || r.source === 'pattern' || r.confidence >= digression_above ? 'sure' : r.intent !== 'none' && r.confidence >= clarify_below ? 'maybe' : 'no';
       if (await this.csat.take(step.context, memory, text, request)) return step.endDialog();
     }
     // "?", "👍": no words to route. A thumbs-up after an answer is an "ok"; else the topics, never a miss.
@@ -206,10 +207,12 @@ export class MainDialog extends ComponentDialog {
     const memory = await readMemory(this.services.memory, step.context);
     const next = memory.nextTopic;
     delete memory.nextTopic;
-    const ticketOpened = memory.ticketJustOpened;
+    const ended = memory.ticketJustOpened || memory.flowEnded;
     delete memory.ticketJustOpened;
-    // A ticket opened and nothing else asked: the end of the request, where the rating is asked.
-    if (!next && ticketOpened && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
+    delete memory.flowEnded;
+    // A ticket opened, or a tree at its end ("Great, glad that worked!"), and nothing else asked: the end
+    // of the request, where the rating is asked.
+    if (!next && ended && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
     if (!next || memory.withPerson) return step.endDialog(step.result);
     const label = this.brain.rules.intents[next.intent as RoutableIntent]?.label ?? next.intent;
     await step.context.sendActivity(this.m.say('next_topic', { label }));

@@ -45,7 +45,9 @@ export const MemorySchema = z.object({
   /** Set when a ticket was opened in this turn: the end of the conversation's request, where the rating is asked. */
   ticketJustOpened: z.boolean().optional(),
   /** The rating question: asked, rated (a comment may follow), done. Asked once per conversation. */
-  csat: z.enum(['asked', 'comment', 'done']).optional(),
+  csat: z.enum(['asked', 'asked_again', 'comment', 'done']).optional(),
+  /** A tree reached its end step in this turn ("Great, glad that worked!"): an end, where the rating is asked. */
+  flowEnded: z.boolean().optional(),
   csatRating: z.number().int().min(1).max(5).optional(),
   /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
   withPerson: z.boolean().optional(),

@@ -17,6 +17,7 @@ const CHASING = new RegExp([
   String.raw`\b(?:update|status|news|happening|going\s+on|progress)\b.*\b(?:my|the|our)\s+ticket\b`,
   String.raw`\b(?:did|has)\s+any\s*(?:one|body)\s+(?:look(?:ed)?|seen?|read|open(?:ed)?|check(?:ed)?)\b.*\bticket\b`,
   String.raw`\b(?:is|was)\s+my\s+ticket\b`,
+  String.raw`\bwhen\s+will\s+(?:they|you|someone|somebody|the\s+team|support)\s+(?:answer|reply|respond|get\s+back|look)\b.*\bticket\b`,
   String.raw`\b(?:no\s*(?:body|one)|any\s*(?:body|one))\s+(?:has\s+|have\s+)?(?:answered|replied|responded|looked\s+at|read|got\s+back)\b.*\bticket\b`,
   String.raw`\bopened\s+a\s+ticket\b.*\b(?:nobody|no\s*one|no\s+(?:reply|answer|response)|not\s+heard|haven'?t\s+heard|still\s+waiting)\b`,
 ].join('|'), 'i');

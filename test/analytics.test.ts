@@ -18,6 +18,8 @@ describe('outcomes', () => {
     ['a digression answered in a form, then left: abandoned', [ev(0, { kind: 'question', intent: 'ip_block', detail: 'ip_block.username' }), ev(1, { kind: 'answered', intent: 'faq.webinar_limits' }), ev(1, { kind: 'question', intent: 'ip_block', detail: 'ip_block.username' })], 'abandoned'],
     ['a ticket: ticket, by department', [ev(0, { kind: 'question', intent: 'login.account_inactive', detail: 'login.support_code' }), ev(1, { kind: 'ticket', intent: 'login.account_inactive', detail: 'Billing' })], 'ticket'],
     ['a ticket and a hand-off: handed off', [ev(0, { kind: 'ticket', intent: 'handoff.human', detail: 'Support' }), ev(0, { kind: 'handoff', intent: 'handoff.human', detail: 'user_request' })], 'handed_off'],
+    ['an answer, then a rating and a comment: resolved', [ev(0, { kind: 'answered', intent: 'faq.webinar_limits' }), ev(1, { kind: 'message', detail: 'thanks' }), ev(1, { kind: 'message', detail: 'csat' }), ev(1, { kind: 'csat', rating: 4 }), ev(2, { kind: 'message', detail: 'csat' })], 'resolved'],
+    ['tips, then "yes it worked" at the end of the tree: resolved', [ev(0, { kind: 'answered', intent: 'login.cant_login' }), ev(0, { kind: 'question', intent: 'login.cant_login', detail: 'login.worked' }), ev(1, { kind: 'message' }), ev(1, { kind: 'ended', intent: 'login.cant_login' })], 'resolved'],
     ['only hello: no request', [ev(0, { kind: 'message', detail: 'greeting' })], 'no_request'],
   ])('%s', (_name, events, outcome) => {
     expect(summarize(events, LATER)?.outcome).toBe(outcome);

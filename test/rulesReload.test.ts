@@ -35,7 +35,12 @@ describe('live rule changes', () => {
   });
   afterAll(async () => { server.close(); await app.close(); });
 
-  const edit = (file: string, change: (text: string) => string) => fs.writeFileSync(path.join(copy, file), change(fs.readFileSync(path.join(copy, file), 'utf8')));
+  // As editors save: a new file renamed over the old one (a watch on the file itself would lose it).
+  const edit = (file: string, change: (text: string) => string) => {
+    const target = path.join(copy, file);
+    fs.writeFileSync(`${target}.tmp~`, change(fs.readFileSync(target, 'utf8')));
+    fs.renameSync(`${target}.tmp~`, target);
+  };
   async function turn(s: DirectLineSession, text: string): Promise<string[]> {
     const { watermark } = await s.since();
     await s.post({ type: 'message', text });

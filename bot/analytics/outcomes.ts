@@ -31,7 +31,7 @@ export interface ConversationSummary {
 }
 
 const HOUR = 3600_000;
-const BOT_TURN = new Set(['answered', 'question', 'out_of_scope', 'clarify', 'ticket', 'handoff']);
+const BOT_TURN = new Set(['answered', 'ended', 'question', 'out_of_scope', 'clarify', 'ticket', 'handoff']);
 
 /** One conversation's outcome from its events, in order. `now` decides whether it has ended. */
 export function summarize(events: ConversationEvent[], now: number): ConversationSummary | undefined {
@@ -52,7 +52,8 @@ export function summarize(events: ConversationEvent[], now: number): Conversatio
   if (now - last < HOUR) return { ...base, outcome: 'in_progress' };
   const lastBot = events.filter((e) => BOT_TURN.has(e.kind)).at(-1);
   if (lastBot?.kind === 'question') return { ...base, outcome: 'abandoned', ...(lastBot.detail ? { abandonedAt: lastBot.detail } : {}) };
-  const lastAnswer = events.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'answered').at(-1);
+  // A tree that reached its end after its answer ("yes, it worked") counts as the answer's moment.
+  const lastAnswer = events.map((e, i) => ({ e, i })).filter(({ e, i }) => e.kind === 'answered' || (e.kind === 'ended' && events.slice(0, i).some((x) => x.kind === 'answered'))).at(-1);
   if (lastAnswer) {
     const answeredAt = Date.parse(lastAnswer.e.at);
     const cameBack = events.slice(lastAnswer.i + 1).some((e) => e.kind === 'message' && !e.detail && Date.parse(e.at) - answeredAt <= HOUR);

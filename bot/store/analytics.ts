@@ -24,6 +24,8 @@ export const EVENT_KINDS = [
   'csat',
   /** An agent closed the conversation (detail: the agent). */
   'closed',
+  /** A tree reached its end ("Great, glad that worked!", "No, thanks" to a ticket). */
+  'ended',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
