@@ -43,6 +43,9 @@ export class TriageBot extends TeamsActivityHandler {
       if (memory.withPerson && !(await this.services.handoff.waitingFor(context.activity.conversation.id)) && !(await this.services.handoff.isOpen(context.activity.conversation.id))) {
         memory.withPerson = false;
         await this.dialogState.delete(context);
+        // An agent closed it and asked how it went: this message may be the rating, of that agent.
+        const agent = await this.services.handoff.closedBy(context.activity.conversation.id);
+        if (agent && memory.csatRating === undefined) { memory.csat = 'asked'; memory.csatAgent = agent; }
       }
       const text = context.activity.text ?? '';
       // A returning customer: the account email of their last ticket is offered where it is asked.

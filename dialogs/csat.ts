@@ -50,6 +50,8 @@ export class Satisfaction {
    */
   async take(context: TurnContext, memory: Memory, text: string, request: 'sure' | 'maybe' | 'no'): Promise<boolean> {
     const topic = memory.lastTopic ?? memory.lastTicketIntent;
+    // Rated after an agent closed the conversation: the rating is the agent's.
+    const about = { ...(topic ? { intent: topic } : {}), ...(memory.csatAgent ? { detail: memory.csatAgent } : {}) };
     if (memory.csat === 'asked' || memory.csat === 'asked_again') {
       const rating = ratingOf(text);
       if (rating === undefined) {
@@ -64,7 +66,7 @@ export class Satisfaction {
       }
       memory.csat = 'comment';
       memory.csatRating = rating;
-      await recordEvent(this.services, context, { kind: 'csat', rating, ...(topic ? { intent: topic } : {}) });
+      await recordEvent(this.services, context, { kind: 'csat', rating, ...about });
       await context.sendActivity(this.m.say(rating <= 2 ? 'csat_thanks_low' : 'csat_thanks'));
       return true;
     }
@@ -73,7 +75,7 @@ export class Satisfaction {
       // After a low rating, what follows is most likely the complaint ("you didn't help, still broken"),
       // unless it plainly is a new request ("my IP is blocked too").
       if (request === 'sure' || (request === 'maybe' && (memory.csatRating ?? 5) > 2)) return false;
-      await recordEvent(this.services, context, { kind: 'csat', rating: memory.csatRating ?? 3, text, ...(topic ? { intent: topic } : {}) });
+      await recordEvent(this.services, context, { kind: 'csat', rating: memory.csatRating ?? 3, text, ...about });
       await context.sendActivity(this.m.say('csat_comment_thanks'));
       return true;
     }
@@ -82,7 +84,7 @@ export class Satisfaction {
       const rating = ratingOf(text);
       if (rating === undefined || text.trim().length > 20) return false;
       memory.csatRating = rating;
-      await recordEvent(this.services, context, { kind: 'csat', rating, ...(topic ? { intent: topic } : {}) });
+      await recordEvent(this.services, context, { kind: 'csat', rating, ...about });
       await context.sendActivity(this.m.say('csat_comment_thanks'));
       return true;
     }

@@ -49,6 +49,8 @@ export const MemorySchema = z.object({
   /** A tree reached its end step in this turn ("Great, glad that worked!"): an end, where the rating is asked. */
   flowEnded: z.boolean().optional(),
   csatRating: z.number().int().min(1).max(5).optional(),
+  /** The agent whose conversation the rating is about (asked when an agent closed it). */
+  csatAgent: z.string().max(100).optional(),
   /** Set while a person has (or is about to have) the conversation: the dialogs start afresh after. */
   withPerson: z.boolean().optional(),
 });

@@ -30,7 +30,7 @@ const KEYS = {
   summary_text: ['subject', 'department', 'rows'], summary_retry: [], summary_no: [], summary_which_field: [],
   summary_cancelled: [], summary_again: [], ticket_opened: ['reference', 'department', 'account_email'], ticket_added: ['reference'],
   // How did it go? (asked once, at an end)
-  csat_ask: [], csat_ask_again: [], csat_thanks: [], csat_thanks_low: [], csat_comment_thanks: [],
+  csat_ask: [], csat_ask_agent: ['agent'], csat_ask_again: [], csat_thanks: [], csat_thanks_low: [], csat_comment_thanks: [],
   // The email the customer gets when a ticket is opened (TICKET_ACK_EMAIL)
   // "What's happening with KT-…?"
   ticket_status: ['reference', 'department', 'subject', 'opened', 'state', 'delivery'], ticket_state_open: [], ticket_state_pending: [], ticket_state_resolved: [],

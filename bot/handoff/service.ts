@@ -1,7 +1,7 @@
 import {
   ActivityTypes, EventFactory, TurnContext, type Activity, type ConversationReference,
 } from 'botbuilder';
-import { escapeMarkdown } from '../../dialogs/messages';
+import { escapeMarkdown, withChoices } from '../../dialogs/messages';
 import type { Messages } from '../../rules/messages';
 import type { EscalationPolicy } from '../../rules/schema';
 import type { Logger } from '../logger';
@@ -261,6 +261,16 @@ export class HandoffService {
     this.queueChanged();
     if (h.ticketReference) await this.tickets.update(h.ticketReference, { status: 'resolved', transcript: await this.transcripts.list(h.conversationId) });
     await this.tell(h, agent, this.messages().say('agent_closed', { agent: escapeMarkdown(agent), ticket: h.ticketReference ? this.messages().say('agent_closed_ticket', { reference: h.ticketReference }) : '' }));
+    // The end of the conversation: how it went with the person (the customer's answer is read by the bot).
+    await this.send(h.reference, async (context) => {
+      await context.sendActivity(withChoices(this.messages().say('csat_ask_agent', { agent: escapeMarkdown(agent) }), ['1', '2', '3', '4', '5']));
+    }).catch((err: unknown) => this.log.warn({ err, handoffId: h.id }, 'could not ask the customer to rate the conversation'));
+  }
+
+  /** The agent who closed this conversation's last hand-off, if that is how it ended. */
+  async closedBy(conversationId: string): Promise<string | undefined> {
+    const h = await this.queue.lastFor(conversationId);
+    return h?.status === 'closed' ? h.agent : undefined;
   }
 
   /** A notice that goes with an action already taken: if it cannot reach the customer, the agent hears so. */

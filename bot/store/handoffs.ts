@@ -72,6 +72,13 @@ export class HandoffQueue {
     return { handoff: (await this.get(id)) as Handoff, created: true };
   }
 
+  /** The conversation's most recent hand-off, open or ended. */
+  async lastFor(conversationId: string): Promise<Handoff | undefined> {
+    const row = await this.db.selectFrom('handoffs').selectAll().where('conversation_id', '=', conversationId)
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
   async get(id: string): Promise<Handoff | undefined> {
     const r = await this.db.selectFrom('handoffs').selectAll().where('id', '=', id).executeTakeFirst();
     return r && fromRow(r);

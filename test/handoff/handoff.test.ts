@@ -157,7 +157,13 @@ describe('hand-off to a person', () => {
     await app.handoff.claim(id, 'Tom');
     await c.say('are you there?');
     await app.handoff.close(id, 'Tom');
-    expect(c.sent().map(render).join()).toMatch(/closed this conversation[\s\S]*marked resolved/);
+    const closing = c.sent().map(render);
+    expect(closing.join()).toMatch(/closed this conversation[\s\S]*marked resolved/);
+    // The end: how it went with Tom; the answer is Tom's rating.
+    expect(closing.at(-1)).toMatch(/How did Tom do today\? Rate this chat from 1 \(poor\) to 5 \(great\)/);
+    expect(await c.say('5')).toMatch(/Thank you!/);
+    const rated = (await app.store.analytics.conversationsStarted('2000-01-01', '2100-01-01')).get(c.id)?.filter((e) => e.kind === 'csat');
+    expect(rated).toEqual([expect.objectContaining({ rating: 5, detail: 'Tom' })]);
     const ticket = await app.services.tickets.byReference(reference);
     expect(ticket?.status).toBe('resolved');
     expect(ticket?.transcript.map((t) => t.text)).toEqual(expect.arrayContaining(['are you there?', expect.stringMatching(/Tom/)]));
