@@ -21,8 +21,8 @@ function table(r: Report): string {
   const columns = (o: Record<string, number>) => OUTCOMES.map((k) => String(o[k] ?? 0).padStart(k.length + 2)).join('');
   lines.push('', `${'intent'.padEnd(28)}${'convs'.padStart(6)}${OUTCOMES.map((k) => k.padStart(k.length + 2)).join('')}`);
   for (const i of r.byIntent) lines.push(`${i.intent.padEnd(28)}${String(i.conversations).padStart(6)}${columns(i.outcomes)}`);
-  lines.push('', `${'channel'.padEnd(28)}${'convs'.padStart(6)}${OUTCOMES.map((k) => k.padStart(k.length + 2)).join('')}   csat`);
-  for (const c of r.byChannel) lines.push(`${c.channel.padEnd(28)}${String(c.conversations).padStart(6)}${columns(c.outcomes)}   ${c.csat ?? '-'}`);
+  lines.push('', `${'channel'.padEnd(28)}${'convs'.padStart(6)}${OUTCOMES.map((k) => k.padStart(k.length + 2)).join('')}  clarified  out of scope   csat`);
+  for (const c of r.byChannel) lines.push(`${c.channel.padEnd(28)}${String(c.conversations).padStart(6)}${columns(c.outcomes)}${pct(c.clarificationRate, 1).padStart(11)}${pct(c.outOfScopeRate, 1).padStart(14)}   ${c.csat ?? '-'}`);
   lines.push('', 'How outcomes are counted:', ...OUTCOMES.map((o) => `  ${OUTCOME_DEFINITIONS[o]}`));
   return `${lines.join('\n')}\n`;
 }

@@ -72,7 +72,7 @@ export interface Report {
   conversations: number;
   outcomes: Record<Outcome, number>;
   byIntent: Array<{ intent: string } & Counted>;
-  byChannel: Array<{ channel: string; csat?: number } & Counted>;
+  byChannel: Array<{ channel: string; csat?: number; clarificationRate: number; outOfScopeRate: number } & Counted>;
   ticketsByDepartment: Record<string, number>;
   abandonedAt: Array<{ question: string; count: number }>;
   clarificationRate: number;
@@ -87,7 +87,7 @@ const average = (xs: number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a
 export function report(summaries: ConversationSummary[], from: string, to: string): Report {
   const all = counted();
   const byIntent = new Map<string, Counted>();
-  const byChannel = new Map<string, Counted & { ratings: number[] }>();
+  const byChannel = new Map<string, Counted & { ratings: number[]; clarified: number; outOfScope: number }>();
   const departments: Record<string, number> = {};
   const abandoned = new Map<string, number>();
   const ratings: number[] = [];
@@ -98,8 +98,10 @@ export function report(summaries: ConversationSummary[], from: string, to: strin
     i.conversations++;
     i.outcomes[s.outcome]++;
     byIntent.set(s.intent ?? 'none', i);
-    const c = byChannel.get(s.channel) ?? { ...counted(), ratings: [] };
+    const c = byChannel.get(s.channel) ?? { ...counted(), ratings: [], clarified: 0, outOfScope: 0 };
     c.conversations++;
+    if (s.clarified) c.clarified++;
+    if (s.outOfScope) c.outOfScope++;
     c.outcomes[s.outcome]++;
     if (s.rating) c.ratings.push(s.rating);
     byChannel.set(s.channel, c);
@@ -111,7 +113,10 @@ export function report(summaries: ConversationSummary[], from: string, to: strin
   return {
     from, to, conversations: all.conversations, outcomes: all.outcomes,
     byIntent: [...byIntent].map(([intent, v]) => ({ intent, ...v })).sort((a, b) => b.conversations - a.conversations),
-    byChannel: [...byChannel].map(([channel, { ratings: r, ...v }]) => { const csat = average(r); return { channel, ...v, ...(csat !== undefined ? { csat } : {}) }; }),
+    byChannel: [...byChannel].map(([channel, { ratings: r, clarified, outOfScope, ...v }]) => {
+      const csat = average(r);
+      return { channel, ...v, clarificationRate: rate(clarified, v.conversations), outOfScopeRate: rate(outOfScope, v.conversations), ...(csat !== undefined ? { csat } : {}) };
+    }),
     ticketsByDepartment: departments,
     abandonedAt: [...abandoned].map(([question, count]) => ({ question, count })).sort((a, b) => b.count - a.count),
     clarificationRate: rate(summaries.filter((s) => s.clarified).length, all.conversations),
@@ -128,6 +133,7 @@ export function reportCsv(r: Report): string {
   for (const c of r.byChannel) {
     rows.push([`channel ${c.channel}`, 'conversations', c.conversations]);
     for (const o of OUTCOMES) rows.push([`channel ${c.channel}`, o, c.outcomes[o]]);
+    rows.push([`channel ${c.channel}`, 'clarification rate', c.clarificationRate], [`channel ${c.channel}`, 'out of scope rate', c.outOfScopeRate]);
     if (c.csat !== undefined) rows.push([`channel ${c.channel}`, 'csat average', c.csat]);
   }
   for (const [d, n] of Object.entries(r.ticketsByDepartment)) rows.push(['tickets by department', d, n]);

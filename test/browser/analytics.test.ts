@@ -62,6 +62,7 @@ describe('the analytics page (Chromium)', () => {
     expect((await rows('intents'))[1]?.slice(0, 3)).toEqual(['faq.checkout_languages', '12', '12']);
     expect((await rows('channels')).map((r) => [r[0], r[1], r.at(-1)])).toEqual([['Channel', 'Conversations', 'CSAT'], ['directline', '29', '4.60'], ['msteams', '5', '2.80']]);
     expect(await rows('rates')).toContainEqual(['could not place a message (out of scope)', '11.8%']);
+    expect((await rows('channels')).map((r) => r.at(-2))).toEqual(['out of scope', '13.8%', '0.0%']);
     await page.getByText('Abandoned: the bot\'s last question was part of a form').waitFor();
     // Every chart drew on its canvas.
     for (const id of ['outcomes-chart', 'csat-chart', 'intents-chart', 'abandoned-chart']) {
@@ -75,7 +76,7 @@ describe('the analytics page (Chromium)', () => {
     await page.screenshot({ path: path.join(OUT, 'analytics.png'), fullPage: true });
 
     const csv = await page.evaluate(async () => (await fetch((document.getElementById('csv') as HTMLAnchorElement).href)).text());
-    expect(csv.split('\n')).toEqual(expect.arrayContaining(['section,key,value', 'all,conversations,34', 'outcome,resolved,12', 'outcome rate,resolved,0.353', 'abandoned at,ip_block.ip_address,5', 'csat,average,4.24', 'tickets by department,Billing,10']));
+    expect(csv.split('\n')).toEqual(expect.arrayContaining(['section,key,value', 'all,conversations,34', 'outcome,resolved,12', 'outcome rate,resolved,0.353', 'abandoned at,ip_block.ip_address,5', 'csat,average,4.24', 'tickets by department,Billing,10', 'channel directline,out of scope rate,0.138']));
     const bad = await page.evaluate(async () => { const r = await fetch('/agent/api/analytics?since=yesterday'); return [r.status, (await r.json() as { error: string }).error]; });
     expect(bad).toEqual([400, 'since: "yesterday" is not a period (24h, 7d, 2w) or a past date (2026-11-01)']);
     await page.selectOption('#since', '24h');

@@ -41,7 +41,7 @@
     const res = await fetch('/agent/api/analytics?since=' + encodeURIComponent(since));
     if (res.status === 401) { location.href = '/agent/login'; return; }
     /** @type {{from: string, to: string, conversations: number, order: string[], definitions: Record<string, string>, outcomes: Record<string, number>,
-     *  byIntent: {intent: string, conversations: number, outcomes: Record<string, number>}[], byChannel: {channel: string, conversations: number, outcomes: Record<string, number>, csat?: number}[],
+     *  byIntent: {intent: string, conversations: number, outcomes: Record<string, number>}[], byChannel: {channel: string, conversations: number, outcomes: Record<string, number>, clarificationRate: number, outOfScopeRate: number, csat?: number}[],
      *  ticketsByDepartment: Record<string, number>, abandonedAt: {question: string, count: number}[], clarificationRate: number, outOfScopeRate: number,
      *  csat: {responses: number, average?: number, distribution: number[]}}} */
     const r = await res.json();
@@ -64,7 +64,8 @@
     chart('abandoned-chart', { type: 'bar', data: { labels: r.abandonedAt.map((a) => a.question), datasets: [{ label: 'Left here', data: r.abandonedAt.map((a) => a.count), backgroundColor: '#e67e22' }] }, options: { indexAxis: 'y', plugins: { legend: { display: false } } } });
     table('abandoned', ['Question', 'Left here'], r.abandonedAt.map((a) => [a.question, a.count]));
 
-    table('channels', ['Channel', 'Conversations', ...order.map(label), 'CSAT'], r.byChannel.map((c) => [c.channel, c.conversations, ...order.map((o) => c.outcomes[o]), c.csat === undefined ? '–' : c.csat.toFixed(2)]));
+    table('channels', ['Channel', 'Conversations', ...order.map(label), 'clarified', 'out of scope', 'CSAT'],
+      r.byChannel.map((c) => [c.channel, c.conversations, ...order.map((o) => c.outcomes[o]), pct(c.clarificationRate, 1), pct(c.outOfScopeRate, 1), c.csat === undefined ? '–' : c.csat.toFixed(2)]));
     table('rates', ['Rate', 'Share of conversations'], [
       ['asked which topic was meant (clarification)', pct(r.clarificationRate, 1)],
       ['could not place a message (out of scope)', pct(r.outOfScopeRate, 1)],
