@@ -2,11 +2,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SECRET_HASH } from './agent/secrets';
 import { isLoopback } from './web/publicAddress';
+import { EMAIL_ADDRESS, NAMED_EMAIL_ADDRESS } from './emailAddress';
 
 const AGENT_NAME = /^[A-Za-z][A-Za-z0-9 ._-]{0,39}$/;
 const optionalString = z.string().trim().transform((s) => s || undefined).optional();
-const ADDRESS = /^[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+$/;
-const address = z.string().trim().regex(ADDRESS, 'must be an email address (name@example.com)');
+const address = z.string().trim().regex(EMAIL_ADDRESS, 'must be an email address (name@example.com)');
 
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
@@ -60,7 +60,7 @@ export const ConfigSchema = z.object({
   /** Tickets by email: smtp://user:password@host:587 (STARTTLS when the server offers it) or smtps://…:465. */
   SMTP_URL: z.string().trim().regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL').optional(),
   /** The sender of ticket emails: an address the SMTP server may send as, with a name if wanted ("Kartra bot <bot@example.com>"). */
-  TICKET_EMAIL_FROM: z.string().trim().regex(/^(?:[^<>@]*<[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+>|[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+)$/, 'must be an address, or a name and <address>').optional(),
+  TICKET_EMAIL_FROM: z.string().trim().regex(NAMED_EMAIL_ADDRESS, 'must be an address, or a name and <address>').optional(),
   /** Where tickets go by email (the help desk's inbound address). */
   TICKET_EMAIL_TO: address.optional(),
   /** Departments with an address of their own: Billing=billing@example.com, comma-separated. Others go to TICKET_EMAIL_TO. */
@@ -70,7 +70,7 @@ export const ConfigSchema = z.object({
       const at = entry.indexOf('=');
       const department = entry.slice(0, at).trim();
       const to = entry.slice(at + 1).trim();
-      if (at < 1 || !ADDRESS.test(to)) ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 80)}" is not Department=address` });
+      if (at < 1 || !EMAIL_ADDRESS.test(to)) ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 80)}" is not Department=address` });
       else map.set(department, to);
     }
     return map;

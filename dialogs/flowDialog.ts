@@ -13,6 +13,7 @@ import { extractSlots } from './slots';
 import { polarity } from './polarity';
 import { recordEvent, type TriageServices } from './services';
 import type { SummaryAction, SummarySpec } from './summary';
+import { isEmailAddress } from '../bot/emailAddress';
 
 export const FLOW_DIALOG = 'flow';
 export const FIELD_PROMPT = 'fieldPrompt';
@@ -724,7 +725,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
     memory.ticketJustOpened = true;
     // Next time (a new conversation in this browser, or in Teams) this email is offered, not assumed.
     const email = ticket.fields.account_email;
-    if (email && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) await rememberEmail(this.services.customer, dc.context, email);
+    if (isEmailAddress(email)) await rememberEmail(this.services.customer, dc.context, email);
     if (state.intent === 'handoff.human') await this.services.handoff.noteTicket(a.conversation.id, ticket.reference, state.fields);
     await dc.context.sendActivity(this.m.say('ticket_opened', {
       reference: ticket.reference, department: ticket.department, account_email: escapeMarkdown(state.fields.account_email ?? 'you'),

@@ -25,11 +25,12 @@ import type { PrivacyStore } from '../store/privacy';
 import { IntentIdSchema, type IntentId } from '../../rules/schema';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
+import { EMAIL_ADDRESS } from '../emailAddress';
 
 const COOKIE = 'kt_agent';
 const RECENT_TICKETS = 100;
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
-const CustomerSchema = z.object({ email: z.string().trim().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'email: an account email address is needed').max(320), confirm: z.boolean().optional() }).strict();
+const CustomerSchema = z.object({ email: z.string().trim().regex(EMAIL_ADDRESS, 'email: an account email address is needed').max(320), confirm: z.boolean().optional() }).strict();
 const AssignSchema = z.object({ intent: IntentIdSchema, confirm: z.boolean().optional() }).strict();
 const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
 

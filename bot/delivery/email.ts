@@ -2,8 +2,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { DeliveryFailure, networkReason } from './failure';
 import { channelName, plain, type TicketPayload } from './payload';
+import { isEmailAddress } from '../emailAddress';
 
-const ADDRESS = /^[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+$/;
 
 export interface EmailSettings { smtpUrl: string; from: string; timeoutMs: number }
 export interface FileBytes { filename: string; contentType: string; content: Buffer }
@@ -44,7 +44,7 @@ export function ticketEmail(t: TicketPayload, to: string, from: string, files: F
   ];
   return {
     from, to, subject: t.subject,
-    ...(email && ADDRESS.test(email) ? { replyTo: email } : {}),
+    ...(isEmailAddress(email) ? { replyTo: email } : {}),
     messageId: `<${t.reference.toLowerCase()}.ticket@${domainOf(from)}>`,
     headers: { 'X-Kartra-Ticket': t.reference, 'X-Kartra-Department': t.department },
     text: lines.join('\n'),

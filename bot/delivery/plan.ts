@@ -1,8 +1,8 @@
 import type { Config } from '../config';
 import type { PlannedDelivery } from '../store/deliveries';
 import type { Ticket } from '../tickets/ticket';
+import { isEmailAddress } from '../emailAddress';
 
-const ADDRESS = /^[^\s<>@,;"]+@[^\s<>@,;"]+\.[^\s<>@,;"]+$/;
 
 /** The help desk address of a department: its own if configured, else TICKET_EMAIL_TO. */
 export function helpDeskAddress(config: Config, department: string): string | undefined {
@@ -17,7 +17,7 @@ export function deliveryPlan(config: Config): (ticket: Ticket) => PlannedDeliver
     if (config.SMTP_URL && to) planned.push({ kind: 'email', target: to });
     if (config.TICKET_WEBHOOK_URL) planned.push({ kind: 'webhook', target: config.TICKET_WEBHOOK_URL });
     const customer = ticket.fields.account_email;
-    if (config.SMTP_URL && config.TICKET_ACK_EMAIL && customer && ADDRESS.test(customer)) planned.push({ kind: 'acknowledgement', target: customer });
+    if (config.SMTP_URL && config.TICKET_ACK_EMAIL && isEmailAddress(customer)) planned.push({ kind: 'acknowledgement', target: customer });
     return planned;
   };
 }

@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from './schema';
+import { isEmailAddress } from '../emailAddress';
 
-const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const Fields = z.record(z.string(), z.unknown());
 
 export interface CustomerData {
@@ -42,7 +42,7 @@ export class PrivacyStore {
   }
 
   async export(email: string, by: string): Promise<CustomerData> {
-    if (!ADDRESS.test(email.trim())) throw new Error('not an email address');
+    if (!isEmailAddress(email)) throw new Error('not an email address');
     const tickets = await this.ticketsOf(email);
     const conversationIds = [...new Set(tickets.map((t) => t.conversation_id))];
     const conversations: CustomerData['conversations'] = [];
@@ -67,7 +67,7 @@ export class PrivacyStore {
 
   /** Deletes the customer's tickets, the conversations that opened them (everything in them) and the email kept for them. */
   async erase(email: string, by: string): Promise<ErasedCounts> {
-    if (!ADDRESS.test(email.trim())) throw new Error('not an email address');
+    if (!isEmailAddress(email)) throw new Error('not an email address');
     const tickets = await this.ticketsOf(email);
     const ids = [...new Set(tickets.map((t) => t.conversation_id))];
     const keys = await this.customerRecordKeys(email);

@@ -81,24 +81,30 @@
     }
   }
 
+  /** A table of text cells (never HTML). @param {string} id @param {string[]} head @param {{cells: string[], className: string}[]} rows */
+  function table(id, head, rows) {
+    const t = $(id);
+    t.textContent = '';
+    const tr = document.createElement('tr');
+    for (const h of head) { const th = document.createElement('th'); th.textContent = h; tr.appendChild(th); }
+    t.appendChild(tr);
+    for (const row of rows) {
+      const r = document.createElement('tr');
+      for (const cell of row.cells) { const td = document.createElement('td'); td.textContent = cell; r.appendChild(td); }
+      if (row.className) r.className = row.className;
+      t.appendChild(r);
+    }
+  }
+
   async function loadReloads() {
     const res = await fetch('/agent/api/rules/reloads');
     if (!res.ok) return;
     /** @type {{at: string, by: string, files: string[], error?: string}[]} */
     const reloads = await res.json();
-    const t = $('reloads');
-    t.textContent = '';
-    const head = document.createElement('tr');
-    for (const h of ['When', 'Who', 'Files', 'Result']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
-    t.appendChild(head);
-    for (const r of reloads) {
-      const tr = document.createElement('tr');
-      for (const v of [r.at.slice(0, 19).replace('T', ' '), r.by, r.files.join(', ') || '(all)', r.error ? 'refused: ' + r.error : 'applied']) {
-        const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
-      }
-      if (r.error) tr.className = 'refused';
-      t.appendChild(tr);
-    }
+    table('reloads', ['When', 'Who', 'Files', 'Result'], reloads.map((r) => ({
+      cells: [r.at.slice(0, 19).replace('T', ' '), r.by, r.files.join(', ') || '(all)', r.error ? 'refused: ' + r.error : 'applied'],
+      className: r.error ? 'refused' : '',
+    })));
   }
 
   $('reload').onclick = async () => {
@@ -119,18 +125,10 @@
     if (!res.ok) return;
     /** @type {{at: string, by: string, action: string, subject: string, counts: Record<string, number>}[]} */
     const rows = await res.json();
-    const t = $('audit');
-    t.textContent = '';
-    const head = document.createElement('tr');
-    for (const h of ['When', 'Who', 'What', 'Customer', 'Counts']) { const th = document.createElement('th'); th.textContent = h; head.appendChild(th); }
-    t.appendChild(head);
-    for (const r of rows) {
-      const tr = document.createElement('tr');
-      for (const v of [r.at.slice(0, 19).replace('T', ' '), r.by, r.action, r.subject, Object.entries(r.counts).map(([k, n]) => k + ' ' + n).join(', ')]) {
-        const td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
-      }
-      t.appendChild(tr);
-    }
+    table('audit', ['When', 'Who', 'What', 'Customer', 'Counts'], rows.map((r) => ({
+      cells: [r.at.slice(0, 19).replace('T', ' '), r.by, r.action, r.subject, Object.entries(r.counts).map(([k, n]) => k + ' ' + n).join(', ')],
+      className: '',
+    })));
   }
 
   const email = () => /** @type {HTMLInputElement} */ ($('privacy-email')).value.trim();
