@@ -12,6 +12,7 @@ import { EmailSender } from './delivery/email';
 import { deliveryPlan, helpDeskAddress, unknownDepartments } from './delivery/plan';
 import { DeliveryWorker } from './delivery/worker';
 import { Learning } from './learning/model';
+import type { Trainer } from './learning/trainer';
 import { RulesReloader, type BrainDirs } from './rulesReload';
 import type { Logger } from './logger';
 import { openStore, type Store } from './store';
@@ -99,6 +100,8 @@ export interface AppOptions {
   deliveryTimeoutMs?: number;
   /** Failed sign-ins allowed (tests use small numbers). */
   signInLimits?: SignInLimits;
+  /** Where classifiers are trained (a worker thread; tests make it fail). */
+  trainer?: Trainer;
 }
 
 /** Where the rules and knowledge are read from: RULES_DIR and KNOWLEDGE_DIR, else the project's. */
@@ -184,9 +187,12 @@ export async function createApp(config: Config, log: Logger, brain: Brain = load
     maxAttempts: config.DELIVERY_MAX_ATTEMPTS, retryBaseMs: config.DELIVERY_RETRY_SECONDS * 1000, timeoutMs: config.DELIVERY_TIMEOUT_SECONDS * 1000,
     ...(options.now ? { now: options.now } : {}),
   });
-  const learning = new Learning(() => services.brain, store.training, store.events, log);
+  const learning = new Learning({
+    brain: () => services.brain, serve: (brain) => { services.brain = brain; services.recognizer = brain.router; }, training: store.training, bus: store.events, log,
+    ...(options.trainer ? { trainer: options.trainer } : {}),
+  });
   await learning.start();
-  const rules = new RulesReloader({ services, dirs: brainDirs(config), learning, reloads: store.ruleReloads, bus: store.events, instanceId: store.events.instanceId, log });
+  const rules = new RulesReloader({ dirs: brainDirs(config), learning, reloads: store.ruleReloads, bus: store.events, instanceId: store.events.instanceId, log });
   const running = new Set<Promise<unknown>>();
   const close = async () => {
     rules.stop();

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TriageServices } from '../dialogs/services';
 import { defaultKnowledgeDir } from '../knowledge';
-import { loadBrain } from '../rules';
+import { loadBrainSources } from '../rules';
 import { defaultRulesDir } from '../rules/loader';
 import type { Learning } from './learning/model';
 import type { Logger } from './logger';
@@ -27,7 +26,7 @@ export class RulesReloader {
   private running: Promise<ReloadResult> | undefined;
 
   constructor(private readonly o: {
-    services: TriageServices; dirs: BrainDirs; learning: Learning; reloads: RuleReloadLog; bus: EventBus; instanceId: string; log: Logger;
+    dirs: BrainDirs; learning: Learning; reloads: RuleReloadLog; bus: EventBus; instanceId: string; log: Logger;
   }) {
     o.bus.on('rules', () => { void this.reload('another instance', []); });
   }
@@ -69,10 +68,7 @@ export class RulesReloader {
     const run = (this.running ?? Promise.resolve(undefined)).then(async (): Promise<ReloadResult> => {
       let result: ReloadResult;
       try {
-        const brain = loadBrain(this.o.dirs);
-        this.o.services.brain = brain;
-        this.o.services.recognizer = brain.router;
-        await this.o.learning.retrain();
+        await this.o.learning.reload(loadBrainSources(this.o.dirs));
         result = { ok: true, files };
         this.o.log.info({ by, files }, 'rules reloaded');
       } catch (err) {

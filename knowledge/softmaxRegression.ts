@@ -2,6 +2,14 @@ import { seededRandom } from './seededRandom';
 
 interface RegressionOptions { epochs?: number; rate?: number; l2?: number; seed?: number }
 
+/** A trained model's numbers: one row of weights per feature (`labels` long, flattened), and the biases. */
+export interface RegressionParameters<Label extends string> {
+  labels: Label[];
+  features: string[];
+  weights: Float64Array;
+  bias: Float64Array;
+}
+
 /**
  * Multinomial logistic regression over sparse binary features, trained by stochastic gradient descent in a
  * seeded order (the same model on every start). Naive Bayes treats every word as independent evidence;
@@ -10,18 +18,22 @@ interface RegressionOptions { epochs?: number; rate?: number; l2?: number; seed?
  * models over dense matrices, far too slow to train at start-up on this vocabulary.
  */
 export class SoftmaxRegression<Label extends string> {
-  private readonly weights = new Map<string, Float64Array>();
-  private readonly bias: Float64Array;
-
-  constructor(
+  private constructor(
     readonly labels: readonly Label[],
+    private readonly weights: Map<string, Float64Array>,
+    private readonly bias: Float64Array,
+  ) {}
+
+  static train<Label extends string>(
+    labels: readonly Label[],
     documents: ReadonlyArray<{ features: readonly string[]; label: Label }>,
     { epochs = 20, rate = 1, l2 = 1e-5, seed = 1 }: RegressionOptions = {},
-  ) {
-    this.bias = new Float64Array(labels.length);
+  ): SoftmaxRegression<Label> {
+    const model = new SoftmaxRegression(labels, new Map(), new Float64Array(labels.length));
+    const { bias } = model;
     const index = new Map<string, number>(labels.map((l, i) => [l, i]));
     // Each document's weight rows are looked up once, not on every pass.
-    const docs = documents.map((d) => ({ rows: [...new Set(d.features)].map((f) => this.row(f)), label: index.get(d.label) ?? -1 }))
+    const docs = documents.map((d) => ({ rows: [...new Set(d.features)].map((f) => model.row(f)), label: index.get(d.label) ?? -1 }))
       .filter((d) => d.label >= 0 && d.rows.length > 0);
     const random = seededRandom(seed);
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -29,14 +41,30 @@ export class SoftmaxRegression<Label extends string> {
       const step = rate / (1 + epoch * 0.1);
       for (const d of docs) {
         const scale = 1 / Math.sqrt(d.rows.length);
-        const p = this.softmax(d.rows, scale);
+        const p = model.softmax(d.rows, scale);
         for (let k = 0; k < p.length; k++) {
           const gradient = (p[k] ?? 0) - (k === d.label ? 1 : 0);
-          this.bias[k] = (this.bias[k] ?? 0) - step * gradient;
+          bias[k] = (bias[k] ?? 0) - step * gradient;
           for (const w of d.rows) w[k] = (w[k] ?? 0) - step * (gradient * scale + l2 * (w[k] ?? 0));
         }
       }
     }
+    return model;
+  }
+
+  /** The model as plain numbers, to be sent elsewhere (a worker thread trains, the server classifies). */
+  parameters(): RegressionParameters<Label> {
+    const n = this.labels.length;
+    const features = [...this.weights.keys()];
+    const weights = new Float64Array(features.length * n);
+    features.forEach((f, i) => weights.set(this.weights.get(f) ?? [], i * n));
+    return { labels: [...this.labels], features, weights, bias: Float64Array.from(this.bias) };
+  }
+
+  static fromParameters<Label extends string>(p: RegressionParameters<Label>): SoftmaxRegression<Label> {
+    const n = p.labels.length;
+    if (p.bias.length !== n || p.weights.length !== p.features.length * n) throw new Error('regression parameters do not fit together');
+    return new SoftmaxRegression(p.labels, new Map(p.features.map((f, i) => [f, p.weights.subarray(i * n, (i + 1) * n)])), p.bias);
   }
 
   /** log P(label | features) for every label, in `labels` order. Unknown features are ignored. */

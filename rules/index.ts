@@ -5,12 +5,18 @@ import { examples } from '../knowledge/utterances';
 import { defaultRulesDir, loadRules, type RuleSet } from './loader';
 import { Router } from './router';
 
-export interface Brain { knowledge: Knowledge; rules: RuleSet; router: Router }
+export interface BrainSources { knowledge: Knowledge; rules: RuleSet }
+export interface Brain extends BrainSources { router: Router }
 
-/** Loads knowledge and rules, checks one against the other, and trains the router. */
-export function loadBrain(opts: { rulesDir?: string; knowledgeDir?: string } = {}): Brain {
+/** Loads knowledge and rules, and checks one against the other. */
+export function loadBrainSources(opts: { rulesDir?: string; knowledgeDir?: string } = {}): BrainSources {
   const knowledge = loadKnowledge(opts.knowledgeDir ?? defaultKnowledgeDir());
-  const rules = loadRules(opts.rulesDir ?? defaultRulesDir(), new Set(knowledge.articles.keys()));
-  const router = new Router(rules, new IntentClassifier(examples(knowledge.utterances), { entities: factEntities(knowledge.facts) }));
+  return { knowledge, rules: loadRules(opts.rulesDir ?? defaultRulesDir(), new Set(knowledge.articles.keys())) };
+}
+
+/** Loads knowledge and rules and trains the router (here, on this thread: at start-up and in tests). */
+export function loadBrain(opts: { rulesDir?: string; knowledgeDir?: string } = {}): Brain {
+  const { knowledge, rules } = loadBrainSources(opts);
+  const router = new Router(rules, IntentClassifier.train(examples(knowledge.utterances), { entities: factEntities(knowledge.facts) }));
   return { knowledge, rules, router };
 }

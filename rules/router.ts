@@ -43,6 +43,13 @@ export function isOutOfScope(c: Classification, policy: { reject_below: number; 
   return c.intent === 'none' || offeredScore(c, policy.clarify_choices) < policy.reject_below || c.coverage < policy.min_coverage;
 }
 
+/** The parts of the rules a router reads: plain data, so a worker thread can score a model with them too. */
+export type RouterRules = Pick<RuleSet, 'controls' | 'controlLeadIns' | 'patterns' | 'otherProducts' | 'kartraPhrases' | 'escalation' | 'intents'>;
+
+export function routerRules(r: RuleSet): RouterRules {
+  return { controls: r.controls, controlLeadIns: r.controlLeadIns, patterns: r.patterns, otherProducts: r.otherProducts, kartraPhrases: r.kartraPhrases, escalation: r.escalation, intents: r.intents };
+}
+
 /** Pattern rules first (controls, then intents by priority), the classifier for everything else. */
 export class Router {
   private readonly controls: Array<[ControlId, RegExp]>;
@@ -50,7 +57,7 @@ export class Router {
   private readonly otherProduct: RegExp;
   private readonly kartra: RegExp;
 
-  constructor(private readonly rules: RuleSet, private classifier: IntentClassifier) {
+  constructor(private readonly rules: RouterRules, private classifier: IntentClassifier) {
     const leadIns = rules.controlLeadIns.length ? `(?:(?:${rules.controlLeadIns.map(escapeRegExp).join('|')})[\\s,.!]+)*` : '';
     this.controls = CONTROL_IDS.map((id) =>
       // Laughter and emoji after a command are still the command ("never mind, it works now lol").

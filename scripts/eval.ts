@@ -1,13 +1,20 @@
 // `npm run eval [-- --json]`: the router against nlp.js and a plain natural BayesClassifier, on 5-fold
 // cross-validation over the training utterances and on the held-out paraphrases (eval/heldout.yaml), plus
 // a typo-perturbed copy of the held-out set (fixed seed). Prints accuracy, macro-F1, out-of-scope recall,
-// false rejects, the most confused pairs and latency.
+// false rejects, the most confused pairs and latency; then the router's held-out accuracy before and after
+// the sentences the review inbox taught it (read from the store: DATA_DIR or DATABASE_URL).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../bot/config';
+import { openStore } from '../bot/store';
 import { loadKnowledge } from '../knowledge';
 import { loadHeldOut } from '../knowledge/heldout';
 import { factEntities } from '../knowledge/entities';
 import { IntentClassifier, type ClassifierOptions } from '../knowledge/classifier';
 import { examples } from '../knowledge/utterances';
 import { defaultRulesDir, loadRules } from '../rules/loader';
+import { Router } from '../rules/router';
 import { folds, report, seeded, withTypos, type Example, type Prediction, type Report } from './eval/metrics';
 import { naturalSystem, nlpjsSystem, routerSystem, type System } from './eval/systems';
 
@@ -50,7 +57,7 @@ function calibration(training: Example[], options: ClassifierOptions, k: number)
   const bins = [[0, 0.6], [0.6, 0.8], [0.8, 0.9], [0.9, 1]].map(([from = 0, to = 1]) => ({ from, to, messages: 0, right: 0, contain: 0 }));
   const parts = folds(training, k);
   parts.forEach((test, i) => {
-    const classifier = new IntentClassifier(parts.filter((_, j) => j !== i).flat(), options);
+    const classifier = IntentClassifier.train(parts.filter((_, j) => j !== i).flat(), options);
     for (const e of test.filter((x) => x.intent !== 'none')) {
       const c = classifier.classify(e.text);
       // Each bin holds [from, to), the last one 1 as well.
@@ -93,11 +100,62 @@ export async function evaluate(): Promise<Evaluation> {
   return results;
 }
 
+export interface Learned {
+  sentences: number;
+  before: number;
+  after: number;
+  /** Held-out messages the taught sentences made right, and made wrong. */
+  fixed: Example[];
+  broken: Array<Example & { now: string }>;
+}
+
+/** The router on the held-out set, trained on the utterances file alone and with `learned` added. */
+export function beforeAfter(learned: Example[]): Learned {
+  const knowledge = loadKnowledge();
+  const rules = loadRules(defaultRulesDir(), new Set(knowledge.articles.keys()));
+  const options: ClassifierOptions = { entities: factEntities(knowledge.facts) };
+  const training = examples(knowledge.utterances);
+  const before = new Router(rules, IntentClassifier.train(training, options));
+  const after = new Router(rules, IntentClassifier.train([...training, ...learned], options));
+  const test = heldOut();
+  const was = test.map((e) => before.classify(e.text).intent);
+  const now = test.map((e) => after.classify(e.text).intent);
+  const share = (got: string[]) => got.filter((g, i) => g === test[i]?.intent).length / Math.max(1, test.length);
+  return {
+    sentences: learned.length, before: share(was), after: share(now),
+    fixed: test.filter((e, i) => was[i] !== e.intent && now[i] === e.intent),
+    broken: test.flatMap((e, i) => (was[i] === e.intent && now[i] !== e.intent ? [{ ...e, now: now[i] ?? 'none' }] : [])),
+  };
+}
+
+/** What the review inbox taught, from the store; undefined when there is no store yet (nothing to read). */
+async function taught(): Promise<{ where: string; examples: Example[] } | undefined> {
+  const config = loadConfig();
+  const sqlite = path.join(config.dataDir, 'triage.sqlite');
+  if (!config.DATABASE_URL && !fs.existsSync(sqlite)) return undefined;
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL }, { instanceId: crypto.randomUUID() });
+  try {
+    return { where: config.DATABASE_URL ? 'DATABASE_URL' : sqlite, examples: (await store.training.examples()).map(({ text, intent }) => ({ text, intent })) };
+  } finally {
+    await store.close();
+  }
+}
+
+function learnedReport(where: string, l: Learned): string {
+  const lines = [`\nThe review inbox's sentences (${where}): ${l.sentences}`];
+  lines.push(`  router on the held-out set: ${pct(l.before)} with knowledge/utterances.yaml alone → ${pct(l.after)} with them${l.after < l.before ? '  (FALLS: review what was assigned)' : ''}`);
+  for (const e of l.fixed) lines.push(`  now right: "${e.text}" (${e.intent})`);
+  for (const e of l.broken) lines.push(`  now wrong: "${e.text}" (${e.intent}, read as ${e.now})`);
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   if (!json) process.stderr.write('Training and scoring three systems on 5 folds and the held-out set…\n');
   const results = await evaluate();
-  if (json) { process.stdout.write(`${JSON.stringify(results, null, 2)}\n`); return; }
+  const inbox = await taught();
+  const learned = inbox ? beforeAfter(inbox.examples) : undefined;
+  if (json) { process.stdout.write(`${JSON.stringify({ ...results, ...(learned ? { learned } : {}) }, null, 2)}\n`); return; }
   const rows = (key: 'crossValidation' | 'heldOut' | 'heldOutTypos') => Object.entries(results[key]);
   const first = rows('heldOut')[0]?.[1];
   console.log(`Held-out: ${first?.inScope} in-scope and ${first?.outOfScope} out-of-scope messages (eval/heldout.yaml); a reject is the system answering "none".`);
@@ -108,6 +166,7 @@ async function main(): Promise<void> {
   for (const b of results.calibration) {
     console.log(`  score ${b.from.toFixed(1)}–${b.to.toFixed(1)}: ${String(b.messages).padStart(4)} messages, top guess right ${pct(b.top1Right).padStart(6)}, top three ${pct(b.top3Contain).padStart(6)}`);
   }
+  console.log(inbox && learned ? learnedReport(inbox.where, learned) : '\nThe review inbox has taught nothing yet (no store under DATA_DIR, and no DATABASE_URL).');
 }
 
 if (require.main === module) {

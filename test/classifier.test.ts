@@ -67,18 +67,18 @@ describe('softmax regression', () => {
     { features: ['login', 'fail'], label: 'login' }, { features: ['sign', 'fail'], label: 'login' },
   ] as const;
   it('learns a separable toy problem; probabilities sum to 1; the same seed gives the same model', () => {
-    const a = new SoftmaxRegression(['billing', 'login'], docs);
+    const a = SoftmaxRegression.train(['billing', 'login'], docs);
     const lp = a.logProbabilities(['charg']);
     expect(Math.exp(lp[0] ?? -Infinity)).toBeGreaterThan(0.8);
     expect(Math.exp(lp[0] ?? 0) + Math.exp(lp[1] ?? 0)).toBeCloseTo(1, 10);
     expect(Math.exp(a.logProbabilities(['fail'])[1] ?? -Infinity)).toBeGreaterThan(0.8);
-    expect(new SoftmaxRegression(['billing', 'login'], docs).logProbabilities(['sign', 'bill'])).toEqual(a.logProbabilities(['sign', 'bill']));
+    expect(SoftmaxRegression.train(['billing', 'login'], docs).logProbabilities(['sign', 'bill'])).toEqual(a.logProbabilities(['sign', 'bill']));
   });
 });
 
 describe('intent classifier', () => {
   const { knowledge } = sharedBrain();
-  const classifier = new IntentClassifier(examples(knowledge.utterances), { entities: factEntities(knowledge.facts) });
+  const classifier = IntentClassifier.train(examples(knowledge.utterances), { entities: factEntities(knowledge.facts) });
 
   it('ranks every class with scores that sum to 1', () => {
     const r = classifier.classify('my ip got blocked after too many tries');

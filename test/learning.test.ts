@@ -4,7 +4,8 @@
 // a confirmation. `npm run utterances:export` writes what was learned.
 import type restify from 'restify';
 import { hashSecret } from '../bot/agent/secrets';
-import { createApp, type App } from '../bot/app';
+import { createApp, type App, type AppOptions } from '../bot/app';
+import { IntentClassifier } from '../knowledge/classifier';
 import { loadConfig } from '../bot/config';
 import { createLogger } from '../bot/logger';
 import { loadBrain } from '../rules';
@@ -15,12 +16,12 @@ import { freshLocation } from './store/engines';
 
 const UNKNOWN = 'the gateway keeps saying forbidden 403 from my hotel wifi';
 
-async function instance(location: { dataDir: string; databaseUrl?: string }): Promise<{ app: App; server: restify.Server; url: string }> {
+async function instance(location: { dataDir: string; databaseUrl?: string }, options: AppOptions = {}): Promise<{ app: App; server: restify.Server; url: string }> {
   // A brain of its own: the classifier is retrained in place.
   const app = await createApp(loadConfig({
     DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}),
     LOG_LEVEL: 'silent', AGENTS: `Lee=${hashSecret('lead-secret-77')}`, WIDGET_TOKENS_PER_SECOND: '1000',
-  }), createLogger('silent'), loadBrain());
+  }), createLogger('silent'), loadBrain(), options);
   return { app, ...(await listen(app)) };
 }
 
@@ -49,6 +50,8 @@ describe.each(['sqlite', 'postgres'] as const)('review inbox (%s)', (engine) => 
     running.push(a);
     const b = engine === 'postgres' ? await instance(location) : a;
     if (b !== a) running.push(b);
+    // Every model from here on is trained in a worker thread: none on the thread that serves customers.
+    const trainedHere = jest.spyOn(IntentClassifier, 'train');
 
     expect((await say(a.url, a.app, UNKNOWN)).join(' ')).toMatch(/outside what I can help with/);
     expect((await say(a.url, a.app, 'The gateway keeps saying forbidden 403 from my hotel wifi!! me@example.com')).join(' ')).toMatch(/outside what I can help with/);
@@ -79,8 +82,38 @@ describe.each(['sqlite', 'postgres'] as const)('review inbox (%s)', (engine) => 
     expect(a.app.brain.router.classify('i cant log in').intent).toBe('login.cant_login');
     expect((await fetch(`${a.url}/agent/api/review/${bad?.key ?? ''}/ignore`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).status).toBe(204);
 
+    expect(trainedHere).not.toHaveBeenCalled();
+    trainedHere.mockRestore();
+    // A restart trains with what was learned, and reads the taught message right.
+    const c = await instance(location);
+    running.push(c);
+    expect(c.app.brain.router.classify(UNKNOWN).intent).toBe('ip_block');
+
     const exported = await npmRun(['utterances:export'], '', { DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}) });
     expect(exported.stdout).toMatch(/^# Sentences added from the review inbox \(2\)/);
     expect(exported.stdout).toContain('ip_block:\n  - The gateway keeps saying forbidden 403 from my hotel wifi!! [email]\n  - the gateway keeps saying forbidden 403 from my hotel wifi\n');
+
+    // The eval harness measures the held-out set without and with what was taught: the numbers the lead saw.
+    const evaluated = await npmRun(['eval', '--', '--json'], '', { DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}) });
+    const { learned } = JSON.parse(evaluated.stdout) as { learned: { sentences: number; before: number; after: number } };
+    expect(learned.sentences).toBe(2);
+    expect(learned.before).toBeCloseTo(result.before, 4);
+    expect(learned.after).toBeCloseTo(result.after, 4);
   }, 60_000);
+
+  it('a training that fails changes nothing: the lead is told, the group stays in the inbox, the model keeps serving', async () => {
+    const location = await freshLocation(engine);
+    const a = await instance(location, { trainer: () => Promise.reject(new Error('out of memory')) });
+    running.push(a);
+    expect((await say(a.url, a.app, UNKNOWN)).join(' ')).toMatch(/outside what I can help with/);
+    const cookie = await signIn(a.url);
+    const inbox = async () => ((await (await fetch(`${a.url}/agent/api/review`, { headers: { cookie } })).json()) as Inbox).groups;
+    const [group] = await inbox();
+    const res = await fetch(`${a.url}/agent/api/review/${group?.key ?? ''}/assign`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ intent: 'ip_block' }) });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^Training failed, so nothing was changed/);
+    expect(await inbox()).toEqual([expect.objectContaining({ key: group?.key, count: 1 })]);
+    expect(await a.app.store.training.examples()).toEqual([]);
+    expect((await say(a.url, a.app, UNKNOWN)).join(' ')).toMatch(/outside what I can help with/);
+  });
 });

@@ -8,6 +8,7 @@ import { hashSecret } from '../bot/agent/secrets';
 import { createApp, type App } from '../bot/app';
 import { loadConfig } from '../bot/config';
 import { createLogger } from '../bot/logger';
+import { IntentClassifier } from '../knowledge/classifier';
 import { loadBrain } from '../rules';
 import { projectRoot } from '../rules/projectRoot';
 import { DirectLineSession } from './directline/session';
@@ -49,6 +50,8 @@ describe('live rule changes', () => {
   }
 
   it('an edited text serves the next conversation; a broken file is refused and the previous rules keep serving', async () => {
+    // A reload trains its classifier in a worker thread: none on the thread that serves customers.
+    const trainedHere = jest.spyOn(IntentClassifier, 'train');
     edit('rules/messages.yaml', (t) => t.replace(/^greeting: .*$/m, 'greeting: "Hello from the edited rules! What can I do for you?"'));
     await until('the reload', () => app.services.brain.rules.messages.say('greeting').startsWith('Hello from the edited rules'));
     const s = await DirectLineSession.start(url);
@@ -68,6 +71,8 @@ describe('live rule changes', () => {
     expect((await turn(s, 'my ip is blocked')).join('\n')).toMatch(/What is your Kartra account username\?/);
     edit('rules/flows/login.yaml', (t) => t.replace(/next: nowhere/, 'next: reset_steps'));
     await until('the repaired rules', () => app.services.brain !== serving);
+    expect(trainedHere).not.toHaveBeenCalled();
+    trainedHere.mockRestore();
   });
 
   it('a conversation at a step the reload removed is told, keeps what it said, and is helped from its message', async () => {

@@ -246,7 +246,14 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
     const group = await inboxGroup(o.analytics, await o.training.decidedKeys(), String(req.params.key ?? ''));
     if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
-    const result = await o.learning.assign(group.members, group.texts, form.data.intent, agent, form.data.confirm ?? false);
+    let result;
+    try {
+      result = await o.learning.assign(group.members, group.texts, form.data.intent, agent, form.data.confirm ?? false);
+    } catch (err) {
+      o.log.error({ err }, 'review inbox: training failed, nothing was changed');
+      res.send(503, { error: 'Training failed, so nothing was changed; the bot keeps its current model. Try again in a minute.' });
+      return;
+    }
     o.log.info({ agent, intent: form.data.intent, sentences: group.texts.length, applied: result.applied, before: result.before, after: result.after }, 'review inbox: group assigned');
     res.send(200, result);
   });

@@ -2,72 +2,106 @@ import { IntentClassifier } from '../../knowledge/classifier';
 import { factEntities } from '../../knowledge/entities';
 import { loadHeldOut } from '../../knowledge/heldout';
 import { examples } from '../../knowledge/utterances';
-import type { Brain } from '../../rules';
-import { Router } from '../../rules/router';
+import type { Brain, BrainSources } from '../../rules';
+import { Router, routerRules } from '../../rules/router';
 import type { IntentId } from '../../rules/schema';
 import type { Logger } from '../logger';
 import type { EventBus } from '../store/events';
 import type { TrainingStore } from '../store/training';
+import { workerTrainer, type Example, type Trainer } from './trainer';
 
 export interface Assignment { before: number; after: number; flagged: boolean; applied: boolean }
 
+export interface LearningOptions {
+  /** The rules and knowledge serving now. */
+  brain: () => Brain;
+  /** Puts a brain (new rules, or a retrained router) into service. */
+  serve: (brain: Brain) => void;
+  training: TrainingStore;
+  bus: EventBus;
+  log: Logger;
+  trainer?: Trainer;
+}
+
 /**
  * The classifier as the review inbox teaches it: the training utterances plus the sentences the lead
- * assigned (stored in the database), retrained off the request that asked for it and swapped into the
- * router, so the next message is classified with it. Other instances are told, and retrain from the
- * same stored sentences. An assignment that would lower accuracy on the held-out set is not applied
- * until the lead confirms it.
+ * assigned (stored in the database). Every model is trained in a worker thread and swapped into the
+ * router, so the next message is classified with it and no customer waits on training. Other instances
+ * are told, and retrain from the same stored sentences. An assignment that would lower accuracy on the
+ * held-out set is not applied until the lead confirms it.
+ *
+ * Trainings, rules reloads and assignments run one at a time, so a model trained on old rules or without
+ * a just-stored sentence never replaces a newer one.
  */
 export class Learning {
   private readonly heldOut = loadHeldOut();
-  private retraining: Promise<void> = Promise.resolve();
+  private readonly trainer: Trainer;
+  private queue: Promise<unknown> = Promise.resolve();
 
-  /** `brain`: the rules and knowledge serving now (a rules reload replaces them). */
-  constructor(private readonly brain: () => Brain, private readonly training: TrainingStore, private readonly bus: EventBus, private readonly log: Logger) {}
+  constructor(private readonly o: LearningOptions) {
+    this.trainer = o.trainer ?? workerTrainer();
+  }
 
   /** Trains with what was learned before this start, and follows what other instances learn. */
   async start(): Promise<void> {
-    this.bus.on('model', () => { void this.retrain().catch((err: unknown) => this.log.error({ err }, 'retraining failed')); });
-    if ((await this.training.examples()).length) await this.retrain();
+    this.o.bus.on('model', () => { void this.retrain().catch((err: unknown) => this.o.log.error({ err }, 'retraining failed')); });
+    if ((await this.o.training.examples()).length) await this.retrain();
   }
 
-  private train(extra: Array<{ text: string; intent: IntentId }>): IntentClassifier {
-    const { knowledge } = this.brain();
-    return new IntentClassifier([...examples(knowledge.utterances), ...extra], { entities: factEntities(knowledge.facts) });
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  /** Share of the held-out set the router gets right with this classifier. */
-  accuracy(classifier: IntentClassifier): number {
-    const router = new Router(this.brain().rules, classifier);
-    const right = this.heldOut.filter((e) => router.classify(e.text).intent === e.intent).length;
-    return Math.round((right / this.heldOut.length) * 10_000) / 10_000;
+  private async stored(): Promise<Example[]> {
+    return (await this.o.training.examples()).map(({ text, intent }) => ({ text, intent }));
   }
 
-  /** Retrains from every stored sentence and serves the result; runs one at a time. */
+  private async classifier(sources: BrainSources, added: Example[] = []): Promise<IntentClassifier> {
+    const entities = factEntities(sources.knowledge.facts);
+    const { model } = await this.trainer({ examples: [...examples(sources.knowledge.utterances), ...await this.stored()], added, entities });
+    return IntentClassifier.fromModel(model, entities);
+  }
+
+  /** Retrains from every stored sentence and serves the result. */
   retrain(): Promise<void> {
-    this.retraining = this.retraining.then(async () => {
-      const added = (await this.training.examples()).map(({ text, intent }) => ({ text, intent }));
-      // Training takes a few hundred milliseconds: let the request that asked for it be answered first.
-      await new Promise((resolve) => setImmediate(resolve));
-      this.brain().router.useClassifier(this.train(added));
-      this.log.info({ sentences: added.length }, 'classifier retrained with the review inbox\'s sentences');
+    return this.serial(async () => {
+      const brain = this.o.brain();
+      brain.router.useClassifier(await this.classifier(brain));
+      this.o.log.info('classifier retrained with the review inbox\'s sentences');
     });
-    return this.retraining;
+  }
+
+  /** Serves new rules and knowledge, with a classifier trained on them and on every stored sentence. */
+  reload(sources: BrainSources): Promise<Brain> {
+    return this.serial(async () => {
+      const brain = { ...sources, router: new Router(sources.rules, await this.classifier(sources)) };
+      this.o.serve(brain);
+      return brain;
+    });
   }
 
   /**
-   * Teaches `texts` as `intent`: held-out accuracy before and after; applied (stored, retrained here,
-   * other instances told) unless it falls and `confirmed` is not set.
+   * Teaches `texts` as `intent`: held-out accuracy before and after; applied (stored, served here, other
+   * instances told) unless it falls and `confirmed` is not set.
    */
-  async assign(keys: string[], texts: string[], intent: IntentId, by: string, confirmed: boolean): Promise<Assignment> {
-    const stored = (await this.training.examples()).map(({ text, intent: i }) => ({ text, intent: i }));
-    const before = this.accuracy(this.train(stored));
-    const after = this.accuracy(this.train([...stored, ...texts.map((text) => ({ text, intent }))]));
-    const flagged = after < before;
-    if (flagged && !confirmed) return { before, after, flagged, applied: false };
-    await this.training.decide(keys, intent, texts, by);
-    await this.retrain();
-    await this.bus.publish('model', 'training').catch((err: unknown) => this.log.warn({ err }, 'could not tell other instances to retrain'));
-    return { before, after, flagged, applied: true };
+  assign(keys: string[], texts: string[], intent: IntentId, by: string, confirmed: boolean): Promise<Assignment> {
+    return this.serial(async () => {
+      const brain = this.o.brain();
+      const entities = factEntities(brain.knowledge.facts);
+      const { model, before = 0, after = 0 } = await this.trainer({
+        examples: [...examples(brain.knowledge.utterances), ...await this.stored()],
+        added: texts.map((text) => ({ text, intent })),
+        entities,
+        score: { rules: routerRules(brain.rules), heldOut: this.heldOut },
+      });
+      const flagged = after < before;
+      if (flagged && !confirmed) return { before, after, flagged, applied: false };
+      await this.o.training.decide(keys, intent, texts, by);
+      brain.router.useClassifier(IntentClassifier.fromModel(model, entities));
+      await this.o.bus.publish('model', 'training').catch((err: unknown) => this.o.log.warn({ err }, 'could not tell other instances to retrain'));
+      return { before, after, flagged, applied: true };
+    });
   }
 }

@@ -16,7 +16,7 @@ export function routerSystem(rules: RuleSet, options: ClassifierOptions): System
   return {
     name: 'router (this project)',
     async train(examples) {
-      const router = new Router(rules, new IntentClassifier(examples, options));
+      const router = new Router(rules, IntentClassifier.train(examples, options));
       return (text) => router.classify(text).intent;
     },
   };

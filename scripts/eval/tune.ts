@@ -53,7 +53,7 @@ function main(): void {
     for (const seed of FOLD_SEEDS) {
       const parts = folds(training, 5, seed);
       parts.forEach((test: Example[], i) => {
-        const classifier = new IntentClassifier(parts.filter((_, j) => j !== i).flat(), { entities, ...options });
+        const classifier = IntentClassifier.train(parts.filter((_, j) => j !== i).flat(), { entities, ...options });
         const router = new Router(rules, classifier);
         const outcome = (text: string, gold: IntentId): Outcome => {
           const rule = router.rule(text);

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import type { ClassifierModel } from '../../knowledge/classifier';
+import type { EntityList } from '../../knowledge/entities';
+import { projectRoot } from '../../rules/projectRoot';
+import type { RouterRules } from '../../rules/router';
+import { IntentIdSchema, type IntentId } from '../../rules/schema';
+
+export interface Example { text: string; intent: IntentId }
+
+/**
+ * One model to train: on `examples` plus `added`. With `score`, the router's held-out accuracy is
+ * measured before (`examples` alone) and after (with `added`).
+ */
+export interface TrainingJob {
+  examples: Example[];
+  added: Example[];
+  entities: EntityList[];
+  score?: { rules: RouterRules; heldOut: Example[] };
+}
+
+export interface TrainingResult { model: ClassifierModel; before?: number; after?: number }
+
+export type Trainer = (job: TrainingJob) => Promise<TrainingResult>;
+
+// By tag, not instanceof: under jest a structured clone arrives from another realm's Float64Array.
+const Float64 = z.custom<Float64Array>((v) => Object.prototype.toString.call(v) === '[object Float64Array]', 'expected a Float64Array');
+
+const ResultSchema = z.object({
+  model: z.object({
+    words: z.array(z.string()),
+    temperature: z.number(),
+    bayesWeight: z.number(),
+    bayes: z.string(),
+    regression: z.object({ labels: z.array(IntentIdSchema), features: z.array(z.string()), weights: Float64, bias: Float64 }),
+    vocabulary: z.array(z.string()),
+  }),
+  before: z.number().min(0).max(1).optional(),
+  after: z.number().min(0).max(1).optional(),
+});
+
+/** The worker's compiled entry. Under ts-jest this module runs from source, and the worker from the build (npm test builds first). */
+function workerFile(): string {
+  const beside = path.join(__dirname, 'trainWorker.js');
+  if (fs.existsSync(beside)) return beside;
+  const built = path.join(projectRoot(), 'dist', 'bot', 'learning', 'trainWorker.js');
+  if (fs.existsSync(built)) return built;
+  throw new Error('the classifier trainer is not built: run npm run build');
+}
+
+/**
+ * Trains in a worker thread of its own, one per job: the server's event loop keeps answering customers
+ * meanwhile, and nothing of a finished training stays in memory but the model.
+ */
+export function workerTrainer({ timeoutMs = 120_000, heapMb = 512 }: { timeoutMs?: number; heapMb?: number } = {}): Trainer {
+  return (job) => new Promise<TrainingResult>((resolve, reject) => {
+    const worker = new Worker(workerFile(), { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const timer = setTimeout(() => { void worker.terminate(); reject(new Error(`training took longer than ${timeoutMs / 1000} s`)); }, timeoutMs);
+    const settle = () => clearTimeout(timer);
+    worker.once('message', (message: unknown) => {
+      settle();
+      const parsed = ResultSchema.safeParse(message);
+      if (parsed.success) resolve(parsed.data); else reject(new Error(`the trainer sent back no model: ${parsed.error.message}`));
+    });
+    worker.once('error', (err) => { settle(); reject(err); });
+    worker.once('exit', (code) => { settle(); reject(new Error(`the trainer stopped (exit code ${code}) without a model`)); });
+  });
+}
