@@ -81,6 +81,13 @@ export function besidesTicketRequest(text: string): string | undefined {
   return (rest.match(/\p{L}{2,}/gu) ?? []).length >= 3 ? rest : undefined;
 }
 
+/** The option whose label or synonym is the whole message ("cancel" where cancelling is an option), if one. */
+export function namedOption(text: string, spec: Pick<ChoiceSpec, 'options'>): number | undefined {
+  const t = norm(text);
+  const i = spec.options.findIndex((o) => [o.label, ...o.synonyms].some((n) => norm(n) === t));
+  return i >= 0 ? i : undefined;
+}
+
 export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' | 'yesNo' | 'yesWhen' | 'noWhen' | 'ticket'>): number | undefined {
   const t = norm(text);
   if (!t) return undefined;

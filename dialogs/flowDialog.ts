@@ -41,6 +41,8 @@ type Pending =
   | { kind: 'choice' }
   | { kind: 'confirm' }
   | { kind: 'gave_up'; reason: string }
+  /** A "no" to "did that work?" that also said the customer is done: asked before anyone is brought in. */
+  | { kind: 'offer_person'; reason: string }
   | { kind: 'summary' }
   | { kind: 'summary_undecided' }
   | { kind: 'pick_correction' }
@@ -216,7 +218,21 @@ export class FlowDialog extends Dialog<FlowOptions> {
         if (step.type !== 'confirm') return this.run(dc, state);
         if (r.status === 'gave_up') return this.gaveUp(dc, state);
         if (r.said) state.said = r.said;
-        return this.advance(dc, state, r.index === 0 ? step.yes : step.no);
+        const next = r.index === 0 ? step.yes : step.no;
+        const escalates = this.rules.flows.get(state.flowId)?.steps[next];
+        if (r.index === 1 && escalates?.type === 'escalate' && this.saysDone(dc.context.activity.text ?? '')) {
+          state.pending = { kind: 'offer_person', reason: escalates.reason };
+          // Left here, the conversation counts as abandoned at this question: the answer did not solve it.
+          await recordEvent(this.services, dc.context, { kind: 'question', intent: state.intent, detail: `${state.flowId}.${state.stepId}` });
+          return this.ask(dc, this.m.say('unresolved_offer'), [this.m.say('talk_to_person'), this.m.say('leave_it')], false);
+        }
+        return this.advance(dc, state, next);
+      }
+      case 'offer_person': {
+        const r = result as ChoiceResult;
+        if (r.status === 'ok' && r.index === 0) return this.escalate(dc, state, pending.reason);
+        await dc.context.sendActivity(this.m.say('left_unresolved'));
+        return dc.endDialog();
       }
       case 'gave_up': {
         const r = result as ChoiceResult;
@@ -750,6 +766,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
   private gaveUp(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
     state.pending = { kind: 'gave_up', reason: 'choice_retries' };
     return this.ask(dc, this.m.say('choice_give_up'), [this.m.say('talk_to_person'), this.m.say('stop')], false);
+  }
+
+  /** "no, that's all", "nope, I'm good": a no that also closes the conversation (a bare "no" does not). */
+  private saysDone(text: string): boolean {
+    return this.services.recognizer.control(text) === 'done' && !/^\W*(?:no|nope|nah)\W*$/i.test(text);
   }
 
   private async escalate(dc: DialogContext, state: FlowState, reason: string, stuckOn?: string): Promise<DialogTurnResult> {

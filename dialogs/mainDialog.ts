@@ -8,7 +8,7 @@ import { answerText } from '../knowledge';
 import { foreignLanguage } from '../knowledge/language';
 import { isStronglyNegative } from '../knowledge/sentiment';
 import type { ControlId, RoutableIntent } from '../rules/schema';
-import { ChoiceStepPrompt, ON_TOPIC_QUESTION, recogniseOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
+import { ChoiceStepPrompt, ON_TOPIC_QUESTION, namedOption, recogniseOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
 import { checkField } from './fieldValidators';
 import { FieldPrompt } from './fieldPrompt';
 import { CHOICE_PROMPT, FIELD_PROMPT, FLOW_DIALOG, FlowDialog, mentions, SUMMARY_PROMPT, type FlowOptions } from './flowDialog';
@@ -392,6 +392,11 @@ export class MainDialog extends ComponentDialog {
     return false;
   }
 
+  private namesOption(dc: DialogContext, text: string): boolean {
+    const active = dc.activeDialog;
+    return active?.id === CHOICE_PROMPT && namedOption(text, ChoiceStepPrompt.spec(active.state.options)) !== undefined;
+  }
+
   private isButton(dc: DialogContext, text: string): boolean {
     const active = dc.activeDialog;
     const t = text.trim().toLowerCase();
@@ -434,10 +439,13 @@ export class MainDialog extends ComponentDialog {
       const switched = await this.switchTopic(dc, text, true);
       if (switched) return switched;
     }
-    // A button's label is its button ("Talk to a person" offered after three misses keeps its reason).
-    if ((!wantsPerson || this.isButton(dc, text)) && this.promptTakes(dc, text)) return undefined;
-
     const control = recognizer.control(text);
+    // "hmm actually never mind", "no, forget it": the customer withdraws; that is no "no" to the question.
+    // An option named by the whole message ("cancel" where cancelling is an option) is still that option.
+    const withdraws = control === 'cancel' && dc.activeDialog?.id !== SUMMARY_PROMPT && !this.namesOption(dc, text);
+    // A button's label is its button ("Talk to a person" offered after three misses keeps its reason).
+    if (!withdraws && (!wantsPerson || this.isButton(dc, text)) && this.promptTakes(dc, text)) return undefined;
+
     if (control === 'cancel' || control === 'restart' || control === 'resolved') {
       // Answers given so far are not asked again if the customer comes back to it ("open it after all").
       const memory = await readMemory(this.services.memory, dc.context);

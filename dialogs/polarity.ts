@@ -23,7 +23,8 @@ const FAILED = /\b(?:nothing(?:\s+(?:there|came|arrived|happened))?|still\s+(?:n
  * it's a cafe so probably yes" is a yes), and the rest is kept as detail ("yes, NordVPN sometimes").
  */
 export function polarity(text: string): Polarity {
-  const t = text.replace(/[‘’`´]/g, "'").trim();
+  // "never mind" withdraws; it answers nothing.
+  const t = text.replace(/[‘’`´]/g, "'").replace(/\bnever\s*mind\b/gi, ' ').trim();
   const matches = [...t.matchAll(PATTERN)];
   const last = matches.at(-1);
   if (!last || last.index === undefined) return {};

@@ -18,7 +18,7 @@ const KEYS = {
   field_question: ['label'], field_stuck: ['reason'], field_stuck_retry: ['reason'], try_again: [], stop: [], stopped: [],
   profile_email_offer: ['email'], returning_email_offer: ['email'],
   // Choices and yes/no questions
-  choice_retry: [], choice_explain: [], choice_question_unanswered: [], field_question_unanswered: [], yes_no_retry: [], choice_give_up: [],
+  choice_retry: [], choice_explain: [], choice_question_unanswered: [], field_question_unanswered: [], yes_no_retry: [], choice_give_up: [], unresolved_offer: [], leave_it: [], left_unresolved: [],
   // Validation reasons
   no_answer: [], typed_text_needed: [], too_long: ['length', 'max'], email_incomplete: ['value'], email_missing: [], email_not_yours: ['value'],
   ip_invalid: ['value'], ip_private: ['value'], ip_reserved: ['value'], ip_not_ip: [], domain_invalid: ['value'], domain_kartra: ['value'],

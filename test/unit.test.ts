@@ -49,6 +49,9 @@ describe('field validators', () => {
     expect(polarity('no, actually yes')).toEqual({ answer: 'yes' });
     expect(polarity('maybe?')).toEqual({ answer: 'unsure' });
     expect(polarity('hmm what do you mean')).toEqual({});
+    // "Never mind" withdraws: it is no "no".
+    expect(polarity('hmm actually never mind')).toEqual({});
+    expect(polarity('nevermind, no')).toEqual({ answer: 'no' });
   });
 });
 
