@@ -5,6 +5,8 @@
 import type restify from 'restify';
 import { hashSecret } from '../bot/agent/secrets';
 import { createApp, type App, type AppOptions } from '../bot/app';
+import { MAX_QUEUED_ASSIGNMENTS } from '../bot/learning/model';
+import { runTrainingJob } from '../bot/learning/trainWorker';
 import { IntentClassifier } from '../knowledge/classifier';
 import { loadConfig } from '../bot/config';
 import { createLogger } from '../bot/logger';
@@ -115,5 +117,28 @@ describe.each(['sqlite', 'postgres'] as const)('review inbox (%s)', (engine) => 
     expect(await inbox()).toEqual([expect.objectContaining({ key: group?.key, count: 1 })]);
     expect(await a.app.store.training.examples()).toEqual([]);
     expect((await say(a.url, a.app, UNKNOWN)).join(' ')).toMatch(/outside what I can help with/);
+  });
+
+  it('the same group assigned many times at once is learned once; past a few queued assignments the lead is asked to wait', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const location = await freshLocation(engine);
+    const a = await instance(location, { trainer: async (job) => { await gate; return runTrainingJob(job); } });
+    running.push(a);
+    await say(a.url, a.app, UNKNOWN);
+    const cookie = await signIn(a.url);
+    const [group] = ((await (await fetch(`${a.url}/agent/api/review`, { headers: { cookie } })).json()) as Inbox).groups;
+    const statuses: number[] = [];
+    const posts = Array.from({ length: MAX_QUEUED_ASSIGNMENTS + 2 }, () => fetch(`${a.url}/agent/api/review/${group?.key ?? ''}/assign`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ intent: 'ip_block' }),
+    }).then((r) => { statuses.push(r.status); return r; }));
+    // The trainer is held: only the assignments over the limit can have been answered.
+    for (let i = 0; i < 200 && statuses.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(statuses).toEqual([429, 429]);
+    release();
+    await Promise.all(posts);
+    expect(statuses.slice(2).sort()).toEqual([200, ...Array<number>(MAX_QUEUED_ASSIGNMENTS - 1).fill(409)]);
+    expect((await a.app.store.training.examples()).map((e) => e.text)).toEqual(['the gateway keeps saying forbidden 403 from my hotel wifi']);
+    expect(a.app.brain.router.classify(UNKNOWN).intent).toBe('ip_block');
   });
 });

@@ -18,7 +18,7 @@ import { periodReport, periodStart } from '../analytics/period';
 import type { AnalyticsLog } from '../store/analytics';
 import type { TrainingStore } from '../store/training';
 import { inboxGroup, reviewInbox } from '../learning/inbox';
-import type { Learning } from '../learning/model';
+import { AlreadyDecided, TrainerBusy, type Learning } from '../learning/model';
 import type { RulesReloader } from '../rulesReload';
 import type { RuleReloadLog } from '../store/ruleReloads';
 import type { PrivacyStore } from '../store/privacy';
@@ -250,6 +250,8 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     try {
       result = await o.learning.assign(group.members, group.texts, form.data.intent, agent, form.data.confirm ?? false);
     } catch (err) {
+      if (err instanceof AlreadyDecided) { res.send(409, { error: 'That group was already decided, by another assignment.' }); return; }
+      if (err instanceof TrainerBusy) { res.send(429, { error: 'Other assignments are still training; try this one again in a few seconds.' }); return; }
       o.log.error({ err }, 'review inbox: training failed, nothing was changed');
       res.send(503, { error: 'Training failed, so nothing was changed; the bot keeps its current model. Try again in a minute.' });
       return;
@@ -262,8 +264,8 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!agent) return;
     const group = await inboxGroup(o.analytics, await o.training.decidedKeys(), String(req.params.key ?? ''));
     if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
-    await o.training.decide(group.members, null, [], agent);
-    res.send(204);
+    if (await o.training.decide(group.members, null, [], agent)) res.send(204);
+    else res.send(409, { error: 'That group was already decided, by another assignment.' });
   });
   // Live rule changes: the last reloads (who, when, which files, why refused), and "reload now".
   server.get('/agent/api/rules/reloads', async (req, res) => {

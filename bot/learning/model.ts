@@ -12,6 +12,13 @@ import { workerTrainer, type Example, type Trainer } from './trainer';
 
 export interface Assignment { before: number; after: number; flagged: boolean; applied: boolean }
 
+/** Assignments waiting for the trainer: each is a worker thread's work, so only a few may queue. */
+export const MAX_QUEUED_ASSIGNMENTS = 4;
+
+export class TrainerBusy extends Error {}
+/** The group was decided by another assignment (here, or on another instance) first. */
+export class AlreadyDecided extends Error {}
+
 export interface LearningOptions {
   /** The rules and knowledge serving now. */
   brain: () => Brain;
@@ -37,6 +44,7 @@ export class Learning {
   private readonly heldOut = loadHeldOut();
   private readonly trainer: Trainer;
   private queue: Promise<unknown> = Promise.resolve();
+  private queuedAssignments = 0;
 
   constructor(private readonly o: LearningOptions) {
     this.trainer = o.trainer ?? workerTrainer();
@@ -87,7 +95,12 @@ export class Learning {
    * instances told) unless it falls and `confirmed` is not set.
    */
   assign(keys: string[], texts: string[], intent: IntentId, by: string, confirmed: boolean): Promise<Assignment> {
-    return this.serial(async () => {
+    if (this.queuedAssignments >= MAX_QUEUED_ASSIGNMENTS) return Promise.reject(new TrainerBusy(`${this.queuedAssignments} assignments are already training`));
+    this.queuedAssignments++;
+    const done = () => { this.queuedAssignments--; };
+    const run = this.serial(async () => {
+      const decided = await this.o.training.decidedKeys();
+      if (keys.every((k) => decided.has(k))) throw new AlreadyDecided('already decided');
       const brain = this.o.brain();
       const entities = factEntities(brain.knowledge.facts);
       const { model, before = 0, after = 0 } = await this.trainer({
@@ -98,10 +111,12 @@ export class Learning {
       });
       const flagged = after < before;
       if (flagged && !confirmed) return { before, after, flagged, applied: false };
-      await this.o.training.decide(keys, intent, texts, by);
+      if (!(await this.o.training.decide(keys, intent, texts, by))) throw new AlreadyDecided('decided meanwhile');
       brain.router.useClassifier(IntentClassifier.fromModel(model, entities));
       await this.o.bus.publish('model', 'training').catch((err: unknown) => this.o.log.warn({ err }, 'could not tell other instances to retrain'));
       return { before, after, flagged, applied: true };
     });
+    run.then(done, done);
+    return run;
   }
 }

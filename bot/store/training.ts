@@ -9,15 +9,23 @@ export type TrainingExample = z.infer<typeof ExampleSchema>;
 export class TrainingStore {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
-  /** Decides a group's messages (by their keys): they become training sentences for `intent`, or are ignored (null). */
-  async decide(keys: string[], intent: IntentId | null, texts: string[], by: string): Promise<void> {
+  /**
+   * Decides a group's messages (by their keys): they become training sentences for `intent`, or are ignored
+   * (null). A message is decided once: when every key was already decided (the same group assigned twice at
+   * once, here or on another instance), nothing is added and this returns false.
+   */
+  async decide(keys: string[], intent: IntentId | null, texts: string[], by: string): Promise<boolean> {
     const at = new Date(this.now()).toISOString();
-    await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
+      let fresh = 0;
       for (const key of keys) {
-        await tx.insertInto('review_decisions').values({ key, intent, decided_by: by, decided_at: at })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ intent, decided_by: by, decided_at: at })).execute();
+        const inserted = await tx.insertInto('review_decisions').values({ key, intent, decided_by: by, decided_at: at })
+          .onConflict((oc) => oc.column('key').doNothing()).returning('key').execute();
+        fresh += inserted.length;
       }
+      if (fresh === 0) return false;
       if (intent && texts.length) await tx.insertInto('training_examples').values(texts.map((text) => ({ text, intent, added_by: by, added_at: at }))).execute();
+      return true;
     });
   }
 
