@@ -20,6 +20,7 @@ describe('outcomes', () => {
     ['a ticket and a hand-off: handed off', [ev(0, { kind: 'ticket', intent: 'handoff.human', detail: 'Support' }), ev(0, { kind: 'handoff', intent: 'handoff.human', detail: 'user_request' })], 'handed_off'],
     ['an answer, then a rating and a comment: resolved', [ev(0, { kind: 'answered', intent: 'faq.webinar_limits' }), ev(1, { kind: 'message', detail: 'thanks' }), ev(1, { kind: 'message', detail: 'csat' }), ev(1, { kind: 'csat', rating: 4 }), ev(2, { kind: 'message', detail: 'csat' })], 'resolved'],
     ['tips, then "yes it worked" at the end of the tree: resolved', [ev(0, { kind: 'answered', intent: 'login.cant_login' }), ev(0, { kind: 'question', intent: 'login.cant_login', detail: 'login.worked' }), ev(1, { kind: 'message' }), ev(1, { kind: 'ended', intent: 'login.cant_login' })], 'resolved'],
+    ['tips that did not work, a person offered and declined ("leave it here"): abandoned at that question', [ev(0, { kind: 'answered', intent: 'login.cant_login' }), ev(0, { kind: 'question', intent: 'login.cant_login', detail: 'login.profile_worked' }), ev(1, { kind: 'message', detail: 'done' }), ev(1, { kind: 'question', intent: 'login.cant_login', detail: 'login.profile_worked' }), ev(2, { kind: 'message' })], 'abandoned'],
     ['only hello: no request', [ev(0, { kind: 'message', detail: 'greeting' })], 'no_request'],
   ])('%s', (_name, events, outcome) => {
     expect(summarize(events, LATER)?.outcome).toBe(outcome);
