@@ -66,9 +66,9 @@ export class Learning {
     return (await this.o.training.examples()).map(({ text, intent }) => ({ text, intent }));
   }
 
-  private async classifier(sources: BrainSources, added: Example[] = []): Promise<IntentClassifier> {
+  private async classifier(sources: BrainSources): Promise<IntentClassifier> {
     const entities = factEntities(sources.knowledge.facts);
-    const { model } = await this.trainer({ examples: [...examples(sources.knowledge.utterances), ...await this.stored()], added, entities });
+    const { model } = await this.trainer({ examples: [...examples(sources.knowledge.utterances), ...await this.stored()], added: [], entities });
     return IntentClassifier.fromModel(model, entities);
   }
 
