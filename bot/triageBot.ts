@@ -5,6 +5,7 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { readCustomer, readMemory } from '../dialogs/memory';
+import { THANKS_EMOJI } from '../dialogs/messages';
 import { recordEvent, type TriageServices } from '../dialogs/services';
 import { extractSlots } from '../dialogs/slots';
 
@@ -52,7 +53,7 @@ export class TriageBot extends TeamsActivityHandler {
       if (memory.lastEmail === undefined) memory.lastEmail = (await readCustomer(this.services.customer, context)).lastEmail ?? '';
       // Every customer message counts for the lead's view; a "thanks" or "bye" is not coming back with a problem.
       // An answer to "how did I do?" is not coming back with a problem either.
-      const control = text ? this.services.recognizer.control(text) : undefined;
+      const control = text ? this.services.recognizer.control(text) ?? (THANKS_EMOJI.test(text) && !/[\p{L}\p{N}]/u.test(text) ? 'thanks' : undefined) : undefined;
       const rating = memory.csat && memory.csat !== 'done' ? 'csat' : undefined;
       await recordEvent(this.services, context, { kind: 'message', ...(control ?? rating ? { detail: control ?? rating } : {}) });
       // An address typed to look up a ticket is that ticket's, not necessarily the customer's own.

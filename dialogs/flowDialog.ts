@@ -41,8 +41,8 @@ type Pending =
   | { kind: 'choice' }
   | { kind: 'confirm' }
   | { kind: 'gave_up'; reason: string }
-  /** A "no" to "did that work?" that also said the customer is done: asked before anyone is brought in. */
-  | { kind: 'offer_person'; reason: string }
+  /** A "no" to "did that work?" that also said the customer is done: asked before a ticket or a person. */
+  | { kind: 'unresolved'; next: string }
   | { kind: 'summary' }
   | { kind: 'summary_undecided' }
   | { kind: 'pick_correction' }
@@ -210,8 +210,15 @@ export class FlowDialog extends Dialog<FlowOptions> {
         if (r.status === 'gave_up') return this.gaveUp(dc, state);
         // A description adds to the message that raised the problem ("charged twice" + "$99 on March 3 and 4").
         const problem = r.described ? this.problemStatement(state) : undefined;
+        const chosen = step.options[r.index]?.next;
+        // "No, that's all" where a "no" would open a ticket ("does that cover it, or shall I open a ticket?"):
+        // the customer is done, so the option that ends the tree.
+        if (chosen && !r.described && this.saysDone(dc.context.activity.text ?? '') && (this.leadsToTicket(state.flowId, chosen) || this.rules.flows.get(state.flowId)?.steps[chosen]?.type === 'escalate')) {
+          const ending = step.options.find((o) => this.rules.flows.get(state.flowId)?.steps[o.next]?.type === 'end');
+          if (ending) return this.advance(dc, state, ending.next);
+        }
         if (r.said) state.said = problem ? `${problem.replace(/[\s.!]*$/, '')}. ${r.said}` : r.said;
-        return this.advance(dc, state, step.options[r.index]?.next);
+        return this.advance(dc, state, chosen);
       }
       case 'confirm': {
         const r = result as ChoiceResult;
@@ -219,18 +226,18 @@ export class FlowDialog extends Dialog<FlowOptions> {
         if (r.status === 'gave_up') return this.gaveUp(dc, state);
         if (r.said) state.said = r.said;
         const next = r.index === 0 ? step.yes : step.no;
-        const escalates = this.rules.flows.get(state.flowId)?.steps[next];
-        if (r.index === 1 && escalates?.type === 'escalate' && this.saysDone(dc.context.activity.text ?? '')) {
-          state.pending = { kind: 'offer_person', reason: escalates.reason };
+        const escalates = this.rules.flows.get(state.flowId)?.steps[next]?.type === 'escalate';
+        if (r.index === 1 && (escalates || this.leadsToTicket(state.flowId, next)) && this.saysDone(dc.context.activity.text ?? '')) {
+          state.pending = { kind: 'unresolved', next };
           // Left here, the conversation counts as abandoned at this question: the answer did not solve it.
           await recordEvent(this.services, dc.context, { kind: 'question', intent: state.intent, detail: `${state.flowId}.${state.stepId}` });
-          return this.ask(dc, this.m.say('unresolved_offer'), [this.m.say('talk_to_person'), this.m.say('leave_it')], false);
+          return this.ask(dc, this.m.say(escalates ? 'unresolved_offer' : 'unresolved_offer_ticket'), [this.m.say(escalates ? 'talk_to_person' : 'open_ticket'), this.m.say('leave_it')], false);
         }
         return this.advance(dc, state, next);
       }
-      case 'offer_person': {
+      case 'unresolved': {
         const r = result as ChoiceResult;
-        if (r.status === 'ok' && r.index === 0) return this.escalate(dc, state, pending.reason);
+        if (r.status === 'ok' && r.index === 0) return this.advance(dc, state, pending.next);
         await dc.context.sendActivity(this.m.say('left_unresolved'));
         return dc.endDialog();
       }

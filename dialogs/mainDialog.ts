@@ -16,7 +16,7 @@ import { clauses } from './clauses';
 import { Satisfaction } from './csat';
 import { asksTicketStatus, TICKET_STATUS, ticketStatusDialog } from './ticketStatus';
 import { readMemory, type Memory } from './memory';
-import { escapeMarkdown, withChoices } from './messages';
+import { escapeMarkdown, THANKS_EMOJI, withChoices } from './messages';
 import { recordEvent, type TriageServices } from './services';
 import { recogniseSummary, summaryButton, summaryRun, SummaryPrompt } from './summary';
 
@@ -121,13 +121,18 @@ export class MainDialog extends ComponentDialog {
       const r = recognizer.classify(text);
       const { clarify_below, digression_above } = this.brain.rules.escalation.classifier;
       const command = Boolean(recognizer.control(text)) || recognizer.pattern(text) === 'handoff.human' || asksTicketStatus(text, Boolean(memory.lastTicket)) !== undefined;
-      const request = command || r.source === 'pattern' || r.confidence >= digression_above ? 'sure' : r.intent !== 'none' && r.confidence >= clarify_below ? 'maybe' : 'no';
-      if (await this.csat.take(step.context, memory, text, request)) return step.endDialog();
+      const request = command ? 'command' : r.source === 'pattern' || r.confidence >= digression_above ? 'sure' : r.intent !== 'none' && r.confidence >= clarify_below ? 'maybe' : 'no';
+      if (await this.csat.take(step.context, memory, text, request, r.intent)) return step.endDialog();
     }
     // "?", "👍": no words to route. A thumbs-up after an answer is an "ok"; else the topics, never a miss.
     if (!/[\p{L}\p{N}]/u.test(text) && !(await this.services.handoff.waitingFor(a.conversation.id))) {
-      if (memory.lastTopic && /👍|👌|✅|🙏|👏|🙂|😊|😀|😃|❤/u.test(text)) await this.answerControl(step.context, 'ack', false);
-      else await step.context.sendActivity(this.topicsMessage(this.m.say('help')));
+      if (memory.lastTopic && THANKS_EMOJI.test(text)) {
+        // A thumbs-up after an answer is a thank-you: the end, where the rating is asked.
+        await this.answerControl(step.context, 'thanks', false);
+        if (this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
+      } else {
+        await step.context.sendActivity(this.topicsMessage(this.m.say('help')));
+      }
       return step.endDialog();
     }
     const control = recognizer.control(text);
@@ -359,7 +364,8 @@ export class MainDialog extends ComponentDialog {
       case 'restart': await context.sendActivity(this.topicsMessage(m.say('restart'))); return;
       case 'resolved': await context.sendActivity(m.say('resolved')); return;
       case 'reopen': await context.sendActivity(m.say('cancel_nothing')); return;
-      case 'bot': await context.sendActivity(m.say('are_you_a_bot'));
+      case 'bot': await context.sendActivity(m.say('are_you_a_bot')); return;
+      case 'unhelpful': await context.sendActivity(midFlow ? m.say('unhelpful_mid_flow') : withChoices(m.say('unhelpful'), [m.say('talk_to_person')]));
     }
   }
 
@@ -461,6 +467,8 @@ export class MainDialog extends ComponentDialog {
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
       else if (control === 'cancel' && memory.draft) await dc.context.sendActivity(this.m.say('cancelled_form'));
       else await this.answerControl(dc.context, control, true);
+      // "Oh, that solved it" ends the form: an end, where the rating is asked.
+      if (control === 'resolved' && this.csat.canAsk(memory)) await this.csat.ask(dc.context, memory);
       return { status: DialogTurnStatus.complete };
     }
     if (control === 'bye') {

@@ -26,3 +26,6 @@ export function supportsCards(context: TurnContext): boolean {
 export function withChoices(text: string, choices: string[]): Partial<Activity> {
   return choices.length ? MessageFactory.suggestedActions(choices, text) : MessageFactory.text(text);
 }
+
+/** A thumbs-up or the like, alone: a thank-you (after an answer, where the rating is asked). */
+export const THANKS_EMOJI = /👍|👌|✅|🙏|👏|🙂|😊|😀|😃|❤/u;

@@ -5,7 +5,7 @@ export interface Polarity { answer?: Answer; detail?: string }
 const PHRASES: Array<[string, Answer]> = ([
   ['i don\'t think so', 'no'], ['don\'t think so', 'no'], ['probably not', 'no'], ['not at all', 'no'], ['not really', 'no'],
   ['i don\'t', 'no'], ['we don\'t', 'no'], ['they don\'t', 'no'], ['it doesn\'t', 'no'], ['i do not', 'no'], ['i\'m not', 'no'], ['we\'re not', 'no'],
-  ['nobody else', 'no'], ['only me', 'no'], ['just me', 'no'], ['no one', 'no'], ['nope', 'no'], ['nah', 'no'], ['never', 'no'], ['none', 'no'], ['negative', 'no'], ['no', 'no'],
+  ['all good', 'yes'], ['nobody else', 'no'], ['only me', 'no'], ['just me', 'no'], ['no one', 'no'], ['nope', 'no'], ['nah', 'no'], ['never', 'no'], ['none', 'no'], ['negative', 'no'], ['no', 'no'],
   ['not sure', 'unsure'], ['not certain', 'unsure'], ['no idea', 'unsure'], ['no clue', 'unsure'], ['don\'t know', 'unsure'], ['dont know', 'unsure'], ['unsure', 'unsure'], ['maybe', 'unsure'], ['perhaps', 'unsure'], ['might be', 'unsure'],
   ['i think so', 'yes'], ['of course', 'yes'], ['i do', 'yes'], ['we do', 'yes'], ['they do', 'yes'], ['it does', 'yes'], ['i am', 'yes'], ['we are', 'yes'],
   ['probably', 'yes'], ['yes', 'yes'], ['yeah', 'yes'], ['yea', 'yes'], ['yep', 'yes'], ['yup', 'yes'], ['ya', 'yes'], ['sure', 'yes'], ['correct', 'yes'],

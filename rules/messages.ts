@@ -9,7 +9,7 @@ const KEYS = {
   // Conversation
   greeting: [], greeting_group: ['topics'], help: [], help_mid_flow: [], greeting_mid_flow: [],
   thanks: [], thanks_mid_flow: [], bye: [], bye_mid_flow: [], cancel_nothing: [], cancelled: [], restart: [],
-  resolved: [], flow_changed: [], only_text: [], stale_form: [], stale_card: [], back_to_question: [], anything_else: [], next_topic: ['label'], switched_topic: [], cancelled_form: [], vague_problem: [], are_you_a_bot: [],
+  resolved: [], unhelpful: [], unhelpful_mid_flow: [], flow_changed: [], only_text: [], stale_form: [], stale_card: [], back_to_question: [], anything_else: [], next_topic: ['label'], switched_topic: [], cancelled_form: [], vague_problem: [], are_you_a_bot: [],
   out_of_scope: [], not_understood: [], offer_person_misses: [], clarify: [], something_else: [], none_of_those: [],
   frustrated_offer: [], keep_going: [], keep_going_ack: [], talk_to_person: [], no_thanks: [], continue_in_english: [],
   follow_up_unknown: ['topic'], follow_up_quote: ['quote'],
@@ -18,7 +18,7 @@ const KEYS = {
   field_question: ['label'], field_stuck: ['reason'], field_stuck_retry: ['reason'], try_again: [], stop: [], stopped: [],
   profile_email_offer: ['email'], returning_email_offer: ['email'],
   // Choices and yes/no questions
-  choice_retry: [], choice_explain: [], choice_question_unanswered: [], field_question_unanswered: [], yes_no_retry: [], choice_give_up: [], unresolved_offer: [], leave_it: [], left_unresolved: [],
+  choice_retry: [], choice_explain: [], choice_question_unanswered: [], field_question_unanswered: [], yes_no_retry: [], choice_give_up: [], unresolved_offer: [], unresolved_offer_ticket: [], open_ticket: [], leave_it: [], left_unresolved: [],
   // Validation reasons
   no_answer: [], typed_text_needed: [], too_long: ['length', 'max'], email_incomplete: ['value'], email_missing: [], email_not_yours: ['value'],
   ip_invalid: ['value'], ip_private: ['value'], ip_reserved: ['value'], ip_not_ip: [], domain_invalid: ['value'], domain_kartra: ['value'],

@@ -19,7 +19,7 @@ export type RoutableIntent = Exclude<IntentId, 'none'>;
  * `done`: "no, that's all" to "anything else?", which in the middle of a form is an answer, not a goodbye;
  * `ack`: "ok", "got it" after an answer (inside a form, the open question hears it).
  */
-export const CONTROL_IDS = ['greeting', 'thanks', 'bye', 'done', 'ack', 'help', 'cancel', 'restart', 'resolved', 'reopen', 'bot'] as const;
+export const CONTROL_IDS = ['greeting', 'thanks', 'bye', 'done', 'ack', 'help', 'cancel', 'restart', 'resolved', 'reopen', 'bot', 'unhelpful'] as const;
 export type ControlId = (typeof CONTROL_IDS)[number];
 
 const name = z.string().max(60).regex(/^[a-z][a-z0-9_]*$/, 'use lower_snake_case');

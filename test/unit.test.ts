@@ -1,4 +1,5 @@
 import { loadConfig } from '../bot/config';
+import { commentIn, ratingOf } from '../dialogs/csat';
 import { checkField } from '../dialogs/fieldValidators';
 import { polarity } from '../dialogs/polarity';
 import { extractSlots } from '../dialogs/slots';
@@ -118,5 +119,23 @@ describe('configuration', () => {
     // Links are never built from a request's Host header: beyond loopback, the public address must be configured.
     expect(() => loadConfig({ MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' })).toThrow(/PUBLIC_URL: required when the server listens on 0.0.0.0/);
     expect(loadConfig({ HOST: '127.0.0.1', MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' }).host).toBe('127.0.0.1');
+  });
+});
+
+describe('ratings as customers write them', () => {
+  it.each([
+    ['4', 4], ['4/5', 4], ['5/5', 5], ['4 out of 5', 4], ['10/10', 5], ['5 stars', 5], ['⭐⭐⭐', 3], ['meh 2', 2], ['three', 3],
+    ['👍', 5], ['thumbs up', 5], ['👎', 1], ['thumbs down', 1], ['😡', 1], ['great', 5], ['good', 4], ['it was ok', 3], ['meh', 3],
+    ['not good', 2], ['terrible', 1], ['ten', undefined], ['it depends on the day really', undefined],
+  ] as const)('%s → %s', (text, rating) => {
+    expect(ratingOf(text, true)).toBe(rating);
+  });
+
+  it('reads words and thumbs only as the answer to the question; a number said with reasons carries a comment', () => {
+    expect(ratingOf('great')).toBeUndefined();
+    expect(ratingOf('4')).toBe(4);
+    expect(commentIn('2, didnt really help')).toBe('didnt really help');
+    expect(commentIn("I'd give it a solid 4 stars")).toBeUndefined();
+    expect(commentIn('1 - useless')).toBeUndefined();
   });
 });

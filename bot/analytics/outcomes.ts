@@ -8,7 +8,7 @@ export const OUTCOME_DEFINITIONS: Record<Outcome, string> = {
   handed_off: 'Handed to a person: the conversation was passed to the agents\' queue (asked for, or offered and taken).',
   ticket: 'Ticket opened: the bot opened a ticket, and the conversation was not handed to a person.',
   abandoned: 'Abandoned: the bot\'s last question was part of a form (a value or a choice) and the customer left without answering it for an hour.',
-  resolved: 'Resolved by the bot: the bot answered from the help text, nothing was escalated, and for an hour after its last answer the customer wrote nothing but thanks, bye or an acknowledgement.',
+  resolved: 'Resolved by the bot: the bot answered from the help text, nothing was escalated, and for an hour after its last answer the customer wrote nothing but thanks, bye, an acknowledgement or a rating (not "that didn\'t help").',
   out_of_scope: 'Out of scope: the bot could not place what the customer wrote (or asked which topic was meant without getting further) and answered nothing.',
   no_request: 'No request: the customer only greeted, thanked or pressed nothing the bot could act on.',
   in_progress: 'In progress: no ticket or hand-off yet, and the customer wrote less than an hour ago.',
@@ -56,7 +56,7 @@ export function summarize(events: ConversationEvent[], now: number): Conversatio
   const lastAnswer = events.map((e, i) => ({ e, i })).filter(({ e, i }) => e.kind === 'answered' || (e.kind === 'ended' && events.slice(0, i).some((x) => x.kind === 'answered'))).at(-1);
   if (lastAnswer) {
     const answeredAt = Date.parse(lastAnswer.e.at);
-    const cameBack = events.slice(lastAnswer.i + 1).some((e) => e.kind === 'message' && !e.detail && Date.parse(e.at) - answeredAt <= HOUR);
+    const cameBack = events.slice(lastAnswer.i + 1).some((e) => e.kind === 'message' && (!e.detail || e.detail === 'unhelpful') && Date.parse(e.at) - answeredAt <= HOUR);
     if (!cameBack) return { ...base, outcome: 'resolved' };
   }
   if (base.outOfScope || base.clarified || lastAnswer) return { ...base, outcome: 'out_of_scope' };
