@@ -62,6 +62,9 @@ describe('values volunteered in passing (fields\' extract rules)', () => {
     expect(extractSlots(fields, "I'm at home, no VPN, and it's just me on this connection")).toMatchObject({ ip_place: 'Home', vpn: 'No', ip_shared: 'No' });
     expect(extractSlots(fields, 'hotel wifi in Lisbon, my IP 203.0.113.4 is blocked')).toMatchObject({ ip_place: 'Hotel', ip_address: '203.0.113.4' });
     expect(extractSlots(fields, 'my username is jane_doe and I use NordVPN')).toMatchObject({ username: 'jane_doe', vpn: 'Yes' });
+    // A number of people is about the IP only when they share it: not the recipients of a broadcast.
+    expect(extractSlots(fields, 'sent a broadcast to 5000 ppl').ip_shared).toBeUndefined();
+    expect(extractSlots(fields, 'we are 5 people on this wifi').ip_shared).toBe('Yes');
     expect(extractSlots(fields, 'my site www.myshop.com is down')).toMatchObject({ domain: 'www.myshop.com' });
   });
   it('takes an email as the account email only when the customer says it is theirs', () => {
