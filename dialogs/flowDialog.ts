@@ -46,7 +46,9 @@ type Pending =
   | { kind: 'summary' }
   | { kind: 'summary_undecided' }
   | { kind: 'pick_correction' }
-  | { kind: 'profile_email'; field: string; email: string };
+  | { kind: 'profile_email'; field: string; email: string }
+  /** A correction taken back: the summary again, unchanged. */
+  | { kind: 'kept' };
 
 export interface FlowState {
   flowId: string;
@@ -85,7 +87,13 @@ function runIdFor(dc: DialogContext, intent: string): string {
 }
 
 /** A correction of an answer given earlier ("the email is wrong", "the IP should be …"). */
-const CORRECTION = /\b(?:wrong|incorrect|typo|mistake|should\s+(?:be|have\s+been|say)|is\s+actually|i\s+meant|not\s+right|change|update|correct(?:ion)?)\b|^(?:no+|nope|wait|oops|sorry|actually|hold\s+on|hang\s+on)\b[\s,.!]+(?:wait[\s,.!]+)?(?:the\s+|my\s+)?\S+(?:\s+\S+)?\s+(?:is|was|should)\b/i;
+/** Field kinds whose values say which field they are: a bare value of one of them can only correct that field. */
+const DISTINCT_KINDS = new Set<FieldDef['type']>(['domain', 'ip', 'email']);
+
+/** Taking a correction back: "wait no, it's fine actually", "keep it as it was", "never mind". */
+const KEEP = /^\W*(?:(?:wait|no|nah|nope|sorry|actually|oh|hmm+|ok(?:ay)?|um+)\W+)*(?:(?:it|that|the\s+\w+(?:\s+\w+)?)(?:'s|\s+is|\s+was)\s+(?:fine|right|correct|ok(?:ay)?|good)(?:\s+(?:actually|after\s+all|as\s+it\s+(?:is|was)))?|keep\s+(?:it|that|the\s+old\s+one)(?:\s+as\s+it\s+(?:is|was))?|leave\s+it(?:\s+as\s+it\s+(?:is|was))?|no\s+change|don'?t\s+change\s+(?:it|anything)|never\s*mind|nvm|forget\s+it)\W*$/i;
+
+const CORRECTION = /\b(?:actually|i\s+mean)\W*$|\b(?:wrong|incorrect|typo|mistake|should\s+(?:be|have\s+been|say)|is\s+actually|i\s+meant|not\s+right|change|update|correct(?:ion)?)\b|^(?:no+|nope|wait|oops|sorry|actually|hold\s+on|hang\s+on)\b[\s,.!]+(?:wait[\s,.!]+)?(?:the\s+|my\s+)?\S+(?:\s+\S+)?\s+(?:is|was|should)\b/i;
 /** Whether `text` names `words` as whole words ("id" is not in "did"). */
 export const mentions = (text: string, words: string) => new RegExp(`\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`, 'i').test(text);
 /** The new value in a correction: what follows its last "it's", "should be", "to" or "instead". */
@@ -183,6 +191,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
         if (step.type === 'ask') return this.advance(dc, state, step.next);
         return this.run(dc, state);
       }
+      case 'kept':
+        await dc.context.sendActivity(this.m.say('correction_kept'));
+        return this.summarise(dc, state);
       case 'field_failed': {
         const r = result as ChoiceResult;
         const choice = r.status === 'ok' ? (pending.person ? ['person', 'again', 'stop'] : ['again', 'stop'])[r.index] : 'stop';
@@ -292,6 +303,14 @@ export class FlowDialog extends Dialog<FlowOptions> {
     return dc.endDialog(action);
   }
 
+  /** "Wait no, it's fine actually" while a field is being corrected: the value stays, and the summary is shown again. */
+  async keepCorrected(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    if (!state || state.pending?.kind !== 'field' || !state.pending.correcting || dc.activeDialog?.id !== FIELD_PROMPT || !KEEP.test(text)) return undefined;
+    state.pending = { kind: 'kept' };
+    return dc.endDialog();
+  }
+
   /**
    * "The IP is wrong, it's 84.23.112.19" at a later question: that field takes the new value, and the open
    * question is asked again; without a value, the field is asked first. Only at questions with a fixed
@@ -307,8 +326,9 @@ export class FlowDialog extends Dialog<FlowOptions> {
       const def = this.rules.field(state.flowId, n);
       return def && [def.label, n.replace(/_/g, ' '), ...def.aliases].some((w) => mentions(text, w));
     });
-    const def = named ? this.rules.field(state.flowId, named) : undefined;
-    if (!named || !def) return undefined;
+    if (!named) return this.correctByValue(dc, state, text);
+    const def = this.rules.field(state.flowId, named);
+    if (!def) return undefined;
     const value = valueAfter(text);
     const oneWord = def.type === 'username' || def.type === 'support_code';
     const check = value && def.type !== 'text' && (!oneWord || !/\s/.test(value)) ? checkField(def, { text: value }, this.m) : undefined;
@@ -321,6 +341,32 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const spec: FieldPromptSpec = { field: named, def, maxFailures: this.rules.escalation.field_retries };
     state.pending = { kind: 'field', field: named, correcting: false, resume: true };
     return dc.replaceDialog(FIELD_PROMPT, { validations: spec });
+  }
+
+  /**
+   * "Wait, it's www.bakerybliss.com actually" at the email question: a value the open question does not take
+   * but exactly one earlier answer of a distinct kind (a domain, an IP or an email) does, is that answer
+   * corrected.
+   */
+  private async correctByValue(dc: DialogContext, state: FlowState, text: string): Promise<DialogTurnResult | undefined> {
+    const open = dc.activeDialog;
+    const openDef = open?.id === FIELD_PROMPT ? FieldPrompt.spec(open.state.options).def : undefined;
+    const asking = state.pending?.kind === 'field' ? state.pending.field : undefined;
+    const tokens = text.split(/[\s,;!?()]+/).map((t) => t.replace(/^["'“]+|["'”.:]+$/g, '')).filter(Boolean);
+    // A value the open question takes is its answer, not a correction.
+    if (openDef && tokens.some((t) => checkField(openDef, { text: t }, this.m).ok)) return undefined;
+    const fits = tokens.flatMap((t) => Object.keys(state.fields).filter((n) => n !== asking).flatMap((n) => {
+      const def = this.rules.field(state.flowId, n);
+      if (!def || !DISTINCT_KINDS.has(def.type)) return [];
+      const check = checkField(def, { text: t }, this.m);
+      return check.ok && check.value !== state.fields[n] ? [{ name: n, def, value: check.value }] : [];
+    }));
+    const [only] = fits;
+    if (fits.length !== 1 || !only) return undefined;
+    this.setField(state, only.name, only.value);
+    await dc.context.sendActivity(this.m.say('field_corrected', { label: only.def.label, value: escapeMarkdown(only.value) }));
+    await dc.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
   }
 
   /**
@@ -550,6 +596,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
     state.fields[name] = value;
     state.attachments = state.attachments.filter((a) => a.field !== name);
     if (attachment) state.attachments.push({ ...attachment, field: name });
+    // What a value says about fields already answered follows it: a domain corrected from shop.x.com to
+    // www.x.com is a primary domain now, not a subdomain.
+    for (const [other, derived] of Object.entries(extractSlots(this.rules.allFields(), value))) {
+      if (other !== name && state.fields[other] !== undefined && this.rules.field(state.flowId, other)?.type === 'choice') state.fields[other] = derived;
+    }
   }
 
   /**

@@ -417,6 +417,8 @@ export class MainDialog extends ComponentDialog {
     const button = summaryButton(a.value);
     if (button) return this.flow.summaryPressed(dc, button, summaryRun(a.value));
     if (!text) return undefined;
+    const kept = await this.flow.keepCorrected(dc, text);
+    if (kept) return kept;
     const recognizer = this.services.recognizer;
     const flow = FlowDialog.state(dc);
     const wantsPerson = recognizer.pattern(text) === 'handoff.human';
