@@ -15,6 +15,9 @@ import { DirectLineSession } from './directline/session';
 import { listen } from './helpers';
 import { npmRun } from './npmRun';
 import { freshLocation } from './store/engines';
+import { reviewInbox } from '../bot/learning/inbox';
+import { openStore } from '../bot/store';
+import { tempDir } from './tmp';
 
 const UNKNOWN = 'the gateway keeps saying forbidden 403 from my hotel wifi';
 
@@ -93,7 +96,7 @@ describe.each(['sqlite', 'postgres'] as const)('review inbox (%s)', (engine) => 
 
     const exported = await npmRun(['utterances:export'], '', { DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}) });
     expect(exported.stdout).toMatch(/^# Sentences added from the review inbox \(2\)/);
-    expect(exported.stdout).toContain('ip_block:\n  - The gateway keeps saying forbidden 403 from my hotel wifi!! [email]\n  - the gateway keeps saying forbidden 403 from my hotel wifi\n');
+    expect(exported.stdout).toContain('ip_block:\n  - the gateway keeps saying forbidden 403 from my hotel wifi\n  - The gateway keeps saying forbidden 403 from my hotel wifi!! [email]\n');
 
     // The eval harness measures the held-out set without and with what was taught: the numbers the lead saw.
     const evaluated = await npmRun(['eval', '--', '--json'], '', { DATA_DIR: location.dataDir, ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}) });
@@ -142,3 +145,26 @@ describe.each(['sqlite', 'postgres'] as const)('review inbox (%s)', (engine) => 
     expect(a.app.brain.router.classify(UNKNOWN).intent).toBe('ip_block');
   });
 });
+
+describe('review inbox grouping', () => {
+  it('keeps what customers wrote masked, at most three messages a conversation, and a group under the same key as it grows', async () => {
+    const store = await openStore({ dataDir: tempDir() }, { instanceId: 'test' });
+    try {
+      const say = (conversationId: string, text: string) => store.analytics.record({ conversationId, channel: 'directline', kind: 'out_of_scope', text });
+      await say('a', 'the gateway says forbidden 403 on my hotel wifi, mail me at ann@example.com or call 07700 900123');
+      // One stranger typing nonsense: three of it count, however much there is.
+      for (let i = 0; i < 200; i++) await say('flood', `zorp blorp wibble ${i}`);
+      const [stored] = await store.connection.db.selectFrom('conversation_events').select('text').where('conversation_id', '=', 'a').execute();
+      expect(stored?.text).toBe('the gateway says forbidden 403 on my hotel wifi, mail me at [email] or call [number]');
+      let groups = await reviewInbox(store.analytics, new Set());
+      expect(groups.reduce((n, g) => n + g.count, 0)).toBe(4);
+      const gateway = groups.find((g) => g.texts[0]?.startsWith('the gateway'));
+      await say('b', 'the gateway says forbidden 403 on my hotel wifi!');
+      groups = await reviewInbox(store.analytics, new Set());
+      expect(groups.find((g) => g.key === gateway?.key)).toMatchObject({ count: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+

@@ -39,8 +39,13 @@ describe('privacy: export and erase one customer', () => {
     expect(exported.conversations.map((c) => c.id)).toEqual([ann.conversationId]);
     expect(exported.conversations[0]?.transcript.some((l) => l.text.includes('Ann@Example.com'))).toBe(true);
 
-    expect((await post('erase', { email: 'ann@example.com' })).status).toBe(400);
-    const erased = await (await post('erase', { email: 'ann@example.com', confirm: true })).json();
+    // Asked twice, on the server: what would go and a token, then the erasure with that token only.
+    const asked = (await (await post('erase', { email: 'ann@example.com' })).json()) as { preview: Record<string, number>; token: string };
+    expect(asked.preview).toEqual({ tickets: 1, conversations: 1, customerRecords: 1 });
+    expect((await app.store.tickets.list()).length).toBe(2);
+    expect((await post('erase', { email: 'ann@example.com', confirm: true, token: 'x' })).status).toBe(400);
+    expect((await post('erase', { email: 'bob@example.com', confirm: true, token: asked.token })).status).toBe(400);
+    const erased = await (await post('erase', { email: 'ann@example.com', confirm: true, token: asked.token })).json();
     expect(erased).toMatchObject({ tickets: 1, conversations: 1, customerRecords: 1 });
     expect((erased as { transcriptLines: number }).transcriptLines).toBeGreaterThan(0);
     expect((await app.store.tickets.list()).map((t) => t.fields.account_email)).toEqual(['bob@example.com']);
@@ -54,5 +59,39 @@ describe('privacy: export and erase one customer', () => {
     expect(audit.map((a) => [a.by, a.action])).toEqual([['Lee', 'export'], ['Lee', 'erase'], ['Lee', 'export']]);
     expect(JSON.stringify(audit)).not.toMatch(/ann@example\.com/i);
     expect(new Set(audit.map((a) => a.subject)).size).toBe(1);
+    // A keyed hash: a guessed address cannot be checked against the audit.
+    expect(audit[0]?.subject).toMatch(/^hmac:[0-9a-f]{32}$/);
+    // The outcome stays counted, without what the customer wrote.
+    const events = await app.store.connection.db.selectFrom('conversation_events').select(['kind', 'text']).where('conversation_id', '=', ann.conversationId).execute();
+    expect(events.some((e) => e.kind === 'ticket')).toBe(true);
+    expect(events.every((e) => e.text === null)).toBe(true);
+  });
+
+  it('finds an address with "_" in it, and a conversation where it was only typed into a form that was left', async () => {
+    const paula = await ticketFor('paula_p@example.com');
+    // Only typed: an IP-block form left at its next question.
+    const left = await DirectLineSession.start(url);
+    for (const text of ['my ip is blocked, my account email is paula_p@example.com', 'paula_p']) {
+      await left.post({ type: 'message', text });
+      await app.directLine!.idle();
+    }
+    const other = await ticketFor('paulaxp@example.com');
+    const login = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Lee&secret=lead-secret-77' });
+    const cookie = `kt_agent=${/kt_agent=([\w-]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? ''}`;
+    const post = (path: string, body: unknown) => fetch(`${url}/agent/api/privacy/${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const exported = (await (await post('export', { email: 'paula_p@example.com' })).json()) as { tickets: unknown[]; conversations: Array<{ id: string }> };
+    expect(exported.tickets).toHaveLength(1);
+    expect(exported.conversations.map((c) => c.id).sort()).toEqual([paula.conversationId, left.conversationId].sort());
+    const { token } = (await (await post('erase', { email: 'paula_p@example.com' })).json()) as { token: string };
+    expect(await (await post('erase', { email: 'paula_p@example.com', confirm: true, token })).json()).toMatchObject({ tickets: 1, conversations: 2 });
+    for (const id of [paula.conversationId, left.conversationId]) {
+      expect(await app.services.transcripts.list(id)).toEqual([]);
+      expect(await app.directLine!.store.get(id)).toBeUndefined();
+    }
+    const state = await app.store.connection.db.selectFrom('bot_state').select('key').execute();
+    expect(state.filter((r) => r.key.includes(left.conversationId) || r.key.includes(paula.conversationId))).toEqual([]);
+    // "_" is a letter here, not a wildcard: paulaxp keeps everything.
+    expect((await app.store.tickets.list()).map((t) => t.fields.account_email)).toContain('paulaxp@example.com');
+    expect((await app.services.transcripts.list(other.conversationId)).length).toBeGreaterThan(0);
   });
 });

@@ -30,7 +30,7 @@ import { EMAIL_ADDRESS } from '../emailAddress';
 const COOKIE = 'kt_agent';
 const RECENT_TICKETS = 100;
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
-const CustomerSchema = z.object({ email: z.string().trim().regex(EMAIL_ADDRESS, 'email: an account email address is needed').max(320), confirm: z.boolean().optional() }).strict();
+const CustomerSchema = z.object({ email: z.string().trim().regex(EMAIL_ADDRESS, 'email: an account email address is needed').max(320), confirm: z.boolean().optional(), token: z.string().max(200).optional() }).strict();
 const AssignSchema = z.object({ intent: IntentIdSchema, confirm: z.boolean().optional() }).strict();
 const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
 
@@ -294,7 +294,15 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     if (!agent) return;
     const form = CustomerSchema.safeParse(req.body ?? {});
     if (!form.success) { res.send(400, { error: form.error.issues.map((i) => i.message).join('; ') }); return; }
-    if (!form.data.confirm) { res.send(400, { error: 'Erasing cannot be undone: send confirm: true.' }); return; }
+    // Asked twice, on the server: the first request says what would go and gives a token for the second.
+    if (!form.data.confirm || !form.data.token) {
+      res.send(200, { preview: await o.privacy.preview(form.data.email), token: await o.privacy.confirmation(form.data.email, agent) });
+      return;
+    }
+    if (!(await o.privacy.confirmed(form.data.token, form.data.email, agent))) {
+      res.send(400, { error: 'That confirmation is for another address, another agent, or older than ten minutes: ask again.' });
+      return;
+    }
     const counts = await o.privacy.erase(form.data.email, agent);
     o.log.info({ agent, ...counts }, 'customer data erased');
     res.send(200, counts);

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { AnalyticsLog } from '../store/analytics';
-import { mask } from './mask';
+import { mask } from '../mask';
 
 export interface InboxGroup {
   /** Stable id of the group (its first message, normalised). */
   key: string;
   count: number;
-  /** The messages, masked, most recent first (at most 10). */
+  /** The distinct messages, masked, oldest first (at most 20): what assigning the group teaches. */
   texts: string[];
   /** Why they are here: out_of_scope, clarify, rerouted, low_rating. */
   reasons: string[];
@@ -26,27 +26,43 @@ function similarity(a: Set<string>, b: Set<string>): number {
 
 export const groupKey = (text: string) => crypto.createHash('sha256').update(normalise(text)).digest('hex').slice(0, 24);
 
-interface Group extends InboxGroup { words: Set<string>; members: Set<string>; all: Set<string> }
+interface Group extends InboxGroup { words: Set<string>; members: Set<string> }
 
+/** Texts a group shows, and teaches when assigned: the same ones. */
+const GROUP_TEXTS = 20;
+
+/**
+ * Groups messages oldest first, so a group's key (its first message) stays the same as newer ones join it.
+ * Identical messages join at once; a new one is compared only with the groups sharing a word with it.
+ */
 function groupMessages(events: Awaited<ReturnType<AnalyticsLog['reviewable']>>, decided: Set<string>): Group[] {
   const groups: Group[] = [];
-  for (const e of events) {
+  const byKey = new Map<string, Group>();
+  const byWord = new Map<string, Set<Group>>();
+  for (const e of [...events].reverse()) {
     const text = mask(e.text ?? '').trim();
     if (!text) continue;
     const key = groupKey(text);
     if (decided.has(key)) continue;
     const reason = e.kind === 'csat' ? 'low_rating' : e.kind;
     const w = words(text);
-    const group = groups.find((g) => g.members.has(key) || similarity(g.words, w) >= 0.6);
+    let group = byKey.get(key);
+    if (!group) {
+      const candidates = new Set([...w].flatMap((x) => [...(byWord.get(x) ?? [])]));
+      group = [...candidates].find((g) => similarity(g.words, w) >= 0.6);
+    }
     if (group) {
       group.count++;
       group.members.add(key);
-      if (group.all.size < 50) group.all.add(text);
-      if (group.texts.length < 10 && !group.texts.includes(text)) group.texts.push(text);
+      if (e.at > group.lastAt) group.lastAt = e.at;
+      if (group.texts.length < GROUP_TEXTS && !group.texts.includes(text)) group.texts.push(text);
       if (!group.reasons.includes(reason)) group.reasons.push(reason);
     } else {
-      groups.push({ key, count: 1, texts: [text], reasons: [reason], lastAt: e.at, words: w, members: new Set([key]), all: new Set([text]) });
+      group = { key, count: 1, texts: [text], reasons: [reason], lastAt: e.at, words: w, members: new Set([key]) };
+      groups.push(group);
+      for (const x of w) (byWord.get(x) ?? byWord.set(x, new Set()).get(x))?.add(group);
     }
+    byKey.set(key, group);
   }
   return groups.sort((a, b) => b.count - a.count || b.lastAt.localeCompare(a.lastAt));
 }
@@ -58,11 +74,11 @@ function groupMessages(events: Awaited<ReturnType<AnalyticsLog['reviewable']>>, 
  * messages the lead has decided.
  */
 export async function reviewInbox(analytics: AnalyticsLog, decided: Set<string>, limit = 100): Promise<InboxGroup[]> {
-  return groupMessages(await analytics.reviewable(), decided).slice(0, limit).map(({ words: _w, members: _m, all: _a, ...g }) => g);
+  return groupMessages(await analytics.reviewable(), decided).slice(0, limit).map(({ words: _w, members: _m, ...g }) => g);
 }
 
 /** A group of the inbox by its key: the keys of all its messages (to decide them all) and its distinct texts. */
 export async function inboxGroup(analytics: AnalyticsLog, decided: Set<string>, key: string): Promise<{ members: string[]; texts: string[] } | undefined> {
   const group = groupMessages(await analytics.reviewable(), decided).find((g) => g.key === key);
-  return group ? { members: [...group.members], texts: [...group.all] } : undefined;
+  return group ? { members: [...group.members], texts: group.texts } : undefined;
 }

@@ -1,6 +1,7 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ConversationEventsTable, Db } from './schema';
+import { mask } from '../mask';
 import { currentTurn } from './turnUnit';
 
 export const EVENT_KINDS = [
@@ -41,7 +42,8 @@ const TEXT_MAX = 1000;
 export function eventRow(e: NewEvent, at: string): Insertable<ConversationEventsTable> {
   return {
     conversation_id: e.conversationId, channel: e.channel, at, kind: e.kind, intent: e.intent ?? null,
-    detail: e.detail?.slice(0, 200) ?? null, rating: e.rating ?? null, text: e.text?.slice(0, TEXT_MAX) ?? null,
+    // What the customer wrote is kept masked (emails, IPs, numbers, codes): it is for the lead's view.
+    detail: e.detail?.slice(0, 200) ?? null, rating: e.rating ?? null, text: e.text !== undefined ? mask(e.text.slice(0, TEXT_MAX)) : null,
   };
 }
 
@@ -66,12 +68,16 @@ export class AnalyticsLog {
     else await this.db.insertInto('conversation_events').values(eventRow(e, new Date(this.now()).toISOString())).execute();
   }
 
-  /** Messages the bot did not understand, newest first: the review inbox's material. */
-  async reviewable(limit = 5000): Promise<ConversationEvent[]> {
-    const rows = await this.db.selectFrom('conversation_events').selectAll()
+  /**
+   * Messages the bot did not understand, newest first: the review inbox's material. At most
+   * `perConversation` from one conversation, so one stranger typing nonsense cannot fill the inbox.
+   */
+  async reviewable(limit = 5000, perConversation = 3): Promise<ConversationEvent[]> {
+    const ranked = this.db.selectFrom('conversation_events').selectAll()
+      .select(sql<number>`row_number() over (partition by conversation_id order by seq desc)`.as('nth'))
       .where('text', 'is not', null)
-      .where((eb) => eb.or([eb('kind', 'in', ['out_of_scope', 'clarify', 'rerouted']), eb.and([eb('kind', '=', 'csat'), eb('rating', '<=', 2)])]))
-      .orderBy('seq', 'desc').limit(limit).execute();
+      .where((eb) => eb.or([eb('kind', 'in', ['out_of_scope', 'clarify', 'rerouted']), eb.and([eb('kind', '=', 'csat'), eb('rating', '<=', 2)])]));
+    const rows = await this.db.selectFrom(ranked.as('r')).selectAll().where('nth', '<=', perConversation).orderBy('seq', 'desc').limit(limit).execute();
     return rows.map(fromRow);
   }
 

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from './schema';
 import { isEmailAddress } from '../emailAddress';
+import { secretSetting } from './settings';
 
 const Fields = z.record(z.string(), z.unknown());
 
@@ -13,40 +14,91 @@ export interface CustomerData {
 }
 export type ErasedCounts = Record<'tickets' | 'conversations' | 'transcriptLines' | 'files' | 'handoffs' | 'events' | 'customerRecords', number>;
 
-/** A customer's account email as the audit keeps it: a hash, so the audit does not hold what was erased. */
-export const subjectOf = (email: string) => `sha256:${crypto.createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
+/** `text` as a LIKE pattern that matches it literally (with `escape '\'`): "_" and "%" are common in emails and ids. */
+const literal = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+const containing = (column: string, text: string) => sql<boolean>`lower(${sql.ref(column)}) like ${`%${literal(text)}%`} escape '\\'`;
+/** The conversation a bot state key belongs to (`<channel>/conversations/<id>/`), if it is one. */
+const conversationOfKey = (key: string) => /\/conversations\/(.+)\/$/.exec(key)?.[1];
 
 /**
- * Everything the bot holds about one customer, found by the account email on their tickets (and the
- * email kept for a returning customer): the tickets, and each conversation that opened one with its
- * transcript, uploaded files, hand-offs and recorded events. Export gives it whole; erase deletes it.
- * Every export and erasure is recorded (who, when, a hash of the email, counts).
+ * Everything the bot holds about one customer, found by their email: the tickets whose account email it is,
+ * the conversations that opened them or where it was written or collected (an abandoned form too), with
+ * their transcripts, uploaded files, hand-offs and recorded events, and the email kept for a returning
+ * customer. Export gives it whole; erase deletes it, and keeps the conversations' outcome events without
+ * their text, so the lead's past figures do not change. Every export and erasure is recorded (who, when,
+ * a keyed hash of the email, counts).
  */
 export class PrivacyStore {
+  private key: Promise<Buffer> | undefined;
+
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /** The customer as the audit keeps them: a keyed hash, so a guessed address cannot be checked against it. */
+  async subjectOf(email: string): Promise<string> {
+    this.key ??= secretSetting(this.db, 'privacy_audit_key');
+    return `hmac:${crypto.createHmac('sha256', await this.key).update(email.trim().toLowerCase()).digest('hex').slice(0, 32)}`;
+  }
+
+  /**
+   * The first step of an erasure: a token that lets `by` erase `email` within ten minutes. Signed, so any
+   * instance can check it; bound to the agent and the address, so it cannot be reused for another.
+   */
+  async confirmation(email: string, by: string): Promise<string> {
+    const until = this.now() + 10 * 60_000;
+    return `${until}.${await this.sign(`${until}|${by}|${email.trim().toLowerCase()}`)}`;
+  }
+
+  async confirmed(token: string, email: string, by: string): Promise<boolean> {
+    const [until = '', signature = ''] = token.split('.');
+    if (!/^\d+$/.test(until) || Number(until) < this.now()) return false;
+    const expected = Buffer.from(await this.sign(`${until}|${by}|${email.trim().toLowerCase()}`));
+    const given = Buffer.from(signature);
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  }
+
+  private async sign(text: string): Promise<string> {
+    this.key ??= secretSetting(this.db, 'privacy_audit_key');
+    return crypto.createHmac('sha256', await this.key).update(`confirm:${text}`).digest('base64url');
+  }
 
   private async ticketsOf(email: string) {
     const wanted = email.trim().toLowerCase();
     // A coarse text match first, then the field itself: JSON is stored as text on both engines.
-    const rows = await this.db.selectFrom('tickets').selectAll().where(sql<string>`lower(fields)`, 'like', `%${wanted.replace(/[%_\\]/g, '')}%`).execute();
+    const rows = await this.db.selectFrom('tickets').selectAll().where(containing('fields', wanted)).execute();
     return rows.filter((r) => {
       const fields = Fields.safeParse(JSON.parse(r.fields));
       return fields.success && String(fields.data.account_email ?? '').trim().toLowerCase() === wanted;
     });
   }
 
+  /** The conversations the email belongs to: those that opened the tickets, and those it was written or collected in. */
+  private async conversationsOf(email: string, tickets: Array<{ conversation_id: string }>): Promise<{ ids: string[]; stateKeys: string[] }> {
+    const wanted = email.trim().toLowerCase();
+    const written = await this.db.selectFrom('transcript_entries').select('conversation_id').distinct().where(containing('text', wanted)).execute();
+    const states = await this.db.selectFrom('bot_state').select('key').where('key', 'like', '%/conversations/%').where(containing('data', wanted)).execute();
+    const ids = new Set([...tickets.map((t) => t.conversation_id), ...written.map((w) => w.conversation_id)]);
+    for (const { key } of states) { const id = conversationOfKey(key); if (id) ids.add(id); }
+    // Every state row of those conversations, whichever channel it is under.
+    const stateKeys = new Set(states.map((st) => st.key));
+    for (const id of ids) {
+      const rows = await this.db.selectFrom('bot_state').select('key').where('key', 'like', sql<string>`${`%/conversations/${literal(id)}/`} escape '\\'`).execute();
+      rows.forEach((r) => stateKeys.add(r.key));
+    }
+    return { ids: [...ids], stateKeys: [...stateKeys] };
+  }
+
   private async customerRecordKeys(email: string): Promise<string[]> {
     const wanted = email.trim().toLowerCase();
-    const rows = await this.db.selectFrom('bot_state').select(['key', 'data']).where('key', 'like', '%/users/%').execute();
+    const rows = await this.db.selectFrom('bot_state').select(['key', 'data']).where('key', 'like', '%/users/%').where(containing('data', wanted)).execute();
     return rows.filter((r) => String((Fields.safeParse(JSON.parse(r.data)).data?.customer as { lastEmail?: string } | undefined)?.lastEmail ?? '').toLowerCase() === wanted).map((r) => r.key);
   }
 
   async export(email: string, by: string): Promise<CustomerData> {
     if (!isEmailAddress(email)) throw new Error('not an email address');
     const tickets = await this.ticketsOf(email);
-    const conversationIds = [...new Set(tickets.map((t) => t.conversation_id))];
+    const { ids } = await this.conversationsOf(email, tickets);
     const conversations: CustomerData['conversations'] = [];
-    for (const id of conversationIds) {
+    for (const id of ids) {
       const transcript = await this.db.selectFrom('transcript_entries').select(['role', 'text', 'at']).where('conversation_id', '=', id).orderBy('seq').execute();
       const files = await this.db.selectFrom('files').selectAll().where('conversation_id', '=', id).execute();
       const handoffs = await this.db.selectFrom('handoffs').select(['id', 'status', 'agent', 'intent', 'reason', 'fields', 'created_at', 'ended_at']).where('conversation_id', '=', id).execute();
@@ -65,12 +117,21 @@ export class PrivacyStore {
     };
   }
 
-  /** Deletes the customer's tickets, the conversations that opened them (everything in them) and the email kept for them. */
+  /** What an erasure would delete, without deleting anything (the first of the two steps). */
+  async preview(email: string): Promise<Pick<ErasedCounts, 'tickets' | 'conversations' | 'customerRecords'>> {
+    if (!isEmailAddress(email)) throw new Error('not an email address');
+    const tickets = await this.ticketsOf(email);
+    const { ids } = await this.conversationsOf(email, tickets);
+    return { tickets: tickets.length, conversations: ids.length, customerRecords: (await this.customerRecordKeys(email)).length };
+  }
+
+  /** Deletes the customer's tickets, their conversations (everything in them but the outcome events' bare facts) and the email kept for them. */
   async erase(email: string, by: string): Promise<ErasedCounts> {
     if (!isEmailAddress(email)) throw new Error('not an email address');
     const tickets = await this.ticketsOf(email);
-    const ids = [...new Set(tickets.map((t) => t.conversation_id))];
+    const { ids, stateKeys } = await this.conversationsOf(email, tickets);
     const keys = await this.customerRecordKeys(email);
+    const wanted = email.trim().toLowerCase();
     const counts = await this.db.transaction().execute(async (tx) => {
       const n = async (q: Promise<{ numDeletedRows: bigint }>) => Number((await q).numDeletedRows);
       const c: ErasedCounts = { tickets: 0, conversations: ids.length, transcriptLines: 0, files: 0, handoffs: 0, events: 0, customerRecords: 0 };
@@ -82,12 +143,15 @@ export class PrivacyStore {
         c.transcriptLines = await n(tx.deleteFrom('transcript_entries').where('conversation_id', 'in', ids).executeTakeFirst());
         c.files = await n(tx.deleteFrom('files').where('conversation_id', 'in', ids).executeTakeFirst());
         c.handoffs = await n(tx.deleteFrom('handoffs').where('conversation_id', 'in', ids).executeTakeFirst());
-        c.events = await n(tx.deleteFrom('conversation_events').where('conversation_id', 'in', ids).executeTakeFirst());
+        // The outcome stays counted (a ticket, a rating); what the customer wrote goes.
+        c.events = Number((await tx.updateTable('conversation_events').set({ text: null }).where('conversation_id', 'in', ids).executeTakeFirst()).numUpdatedRows);
         await tx.deleteFrom('dl_activities').where('conversation_id', 'in', ids).execute();
         await tx.deleteFrom('dl_conversations').where('id', 'in', ids).execute();
         await tx.deleteFrom('turn_marks').where('conversation_id', 'in', ids).execute();
-        for (const id of ids) await tx.deleteFrom('bot_state').where('key', 'like', `%/conversations/${id.replace(/[%_\\]/g, '')}/`).execute();
       }
+      if (stateKeys.length) await tx.deleteFrom('bot_state').where('key', 'in', stateKeys).execute();
+      // A sentence the review inbox learned that still holds the address.
+      await tx.deleteFrom('training_examples').where(containing('text', wanted)).execute();
       if (keys.length) c.customerRecords = await n(tx.deleteFrom('bot_state').where('key', 'in', keys).executeTakeFirst());
       return c;
     });
@@ -101,6 +165,6 @@ export class PrivacyStore {
   }
 
   private async audit(by: string, action: 'export' | 'erase', email: string, counts: Record<string, number>): Promise<void> {
-    await this.db.insertInto('privacy_audit').values({ at: new Date(this.now()).toISOString(), by, action, subject: subjectOf(email), counts: JSON.stringify(counts) }).execute();
+    await this.db.insertInto('privacy_audit').values({ at: new Date(this.now()).toISOString(), by, action, subject: await this.subjectOf(email), counts: JSON.stringify(counts) }).execute();
   }
 }

@@ -145,10 +145,15 @@
     await loadAudit();
   };
   $('erase').onclick = async () => {
-    if (!email() || !window.confirm('Erase everything the bot holds about ' + email() + '? This cannot be undone.')) return;
+    if (!email()) return;
     try {
+      // The server asks twice: first what would go, then the erasure with the token it gave.
+      /** @type {{ preview: { tickets: number, conversations: number, customerRecords: number }, token: string }} */
+      const ask = await post('/agent/api/privacy/erase', { email: email() });
+      const p = ask.preview;
+      if (!window.confirm('Erase ' + p.tickets + ' ticket(s), ' + p.conversations + ' conversation(s) and ' + p.customerRecords + ' kept address(es) of ' + email() + '? This cannot be undone.')) return;
       /** @type {Record<string, number>} */
-      const counts = await post('/agent/api/privacy/erase', { email: email(), confirm: true });
+      const counts = await post('/agent/api/privacy/erase', { email: email(), confirm: true, token: ask.token });
       $('privacy-notice').textContent = 'Erased: ' + Object.entries(counts).map(([k, n]) => k + ' ' + n).join(', ') + '.';
     } catch (err) { $('privacy-notice').textContent = /** @type {Error} */ (err).message; }
     await loadAudit();
