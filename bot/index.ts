@@ -4,6 +4,7 @@ import { captureConsole, createLogger } from './logger';
 import { RulesError } from '../rules/loader';
 import { createApp } from './app';
 import { createServer } from './server';
+import { rulePatterns, slowPatterns } from './patternCheck';
 import { warmUpSentiment } from '../knowledge/sentiment';
 
 async function main(): Promise<void> {
@@ -23,6 +24,9 @@ async function main(): Promise<void> {
     if (err instanceof RulesError || err instanceof ConfigError) { console.error(err.message); process.exit(1); }
     throw err;
   }
+  // A rule pattern that backtracks without end would hold every reply, the replayed turns' first of all.
+  const slow = await slowPatterns(rulePatterns(app.brain.rules));
+  if (slow.length) { console.error(`Invalid rules:\n  ${slow.join('\n  ')}`); await app.close(); process.exit(1); }
   // From here on, what libraries print goes through the log (start-up errors above are for the operator's eyes).
   captureConsole(log);
   const server = createServer(app, log);

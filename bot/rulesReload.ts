@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultKnowledgeDir } from '../knowledge';
 import { loadBrainSources } from '../rules';
+import { rulePatterns, slowPatterns } from './patternCheck';
 import { defaultRulesDir } from '../rules/loader';
 import type { Learning } from './learning/model';
 import type { Logger } from './logger';
@@ -68,7 +69,11 @@ export class RulesReloader {
     const run = (this.running ?? Promise.resolve(undefined)).then(async (): Promise<ReloadResult> => {
       let result: ReloadResult;
       try {
-        await this.o.learning.reload(loadBrainSources(this.o.dirs));
+        const sources = loadBrainSources(this.o.dirs);
+        // A pattern that backtracks without end would hold every customer's reply: refused like a broken file.
+        const slow = await slowPatterns(rulePatterns(sources.rules));
+        if (slow.length) throw new Error(slow.join('\n'));
+        await this.o.learning.reload(sources);
         result = { ok: true, files };
         this.o.log.info({ by, files }, 'rules reloaded');
       } catch (err) {

@@ -75,6 +75,19 @@ describe('live rule changes', () => {
     trainedHere.mockRestore();
   });
 
+  it('a pattern that would backtrack without end is refused with where it is, and customers keep getting answers', async () => {
+    const serving = app.services.brain;
+    edit('rules/intents.yaml', (t) => t.replace("      - '\\b(webinar\\s?jam|ever\\s?webinar)\\b'", "      - '\\b(webinar\\s?jam|ever\\s?webinar)\\b'\n      - '^(\\w+\\s?)*\\bwebinarjam\\b'"));
+    for (let i = 0; i < 300 && !(await app.store.ruleReloads.recent())[0]?.error?.includes('too slow'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await app.store.ruleReloads.recent())[0]?.error).toMatch(/^rules\/intents\.yaml: patterns \(support\.contact\)\[1\]: too slow on some messages \(it never finished\)/);
+    expect(app.services.brain).toBe(serving);
+    const s = await DirectLineSession.start(url);
+    await app.directLine!.idle();
+    expect((await turn(s, 'my account keeps logging me out whenever i try to open the editor page today')).length).toBeGreaterThan(0);
+    edit('rules/intents.yaml', (t) => t.replace("\n      - '^(\\w+\\s?)*\\bwebinarjam\\b'", ''));
+    await until('the repaired rules', () => app.services.brain !== serving, 15_000);
+  }, 30_000);
+
   it('a conversation at a step the reload removed is told, keeps what it said, and is helped from its message', async () => {
     const s = await DirectLineSession.start(url);
     await app.directLine!.idle();

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../rules/projectRoot';
 import { tempDir } from './helpers';
+import { npmRun } from './npmRun';
 import { startServer } from './serverProcess';
 
 describe('the server process (npm start)', () => {
@@ -19,5 +23,15 @@ describe('the server process (npm start)', () => {
     expect(out).not.toContain('hunter2');
     expect(out).not.toContain('203.0.113.200');
     expect(server.errors()).toBe('');
+  }, 30_000);
+
+  it('refuses to start with a rule pattern that would backtrack without end, and says where it is', async () => {
+    const rulesDir = path.join(tempDir(), 'rules');
+    fs.cpSync(path.join(projectRoot(), 'rules'), rulesDir, { recursive: true, filter: (f) => !f.endsWith('.ts') });
+    const file = path.join(rulesDir, 'intents.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("      - '\\b(webinar\\s?jam|ever\\s?webinar)\\b'", "      - '^(\\w+\\s?)*\\bwebinarjam\\b'"));
+    const run = await npmRun(['start'], '', { DATA_DIR: tempDir(), RULES_DIR: rulesDir, PORT: '0' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/rules\/intents\.yaml: patterns \(support\.contact\)\[0\]: too slow on some messages/);
   }, 30_000);
 });

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { ClassifierModel } from '../../knowledge/classifier';
 import type { EntityList } from '../../knowledge/entities';
-import { projectRoot } from '../../rules/projectRoot';
 import type { RouterRules } from '../../rules/router';
 import { IntentIdSchema, type IntentId } from '../../rules/schema';
+import { workerFile } from '../workerFile';
 
 export interface Example { text: string; intent: IntentId }
 
@@ -41,22 +39,13 @@ const ResultSchema = z.object({
   after: z.number().min(0).max(1).optional(),
 });
 
-/** The worker's compiled entry. Under ts-jest this module runs from source, and the worker from the build (npm test builds first). */
-function workerFile(): string {
-  const beside = path.join(__dirname, 'trainWorker.js');
-  if (fs.existsSync(beside)) return beside;
-  const built = path.join(projectRoot(), 'dist', 'bot', 'learning', 'trainWorker.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error('the classifier trainer is not built: run npm run build');
-}
-
 /**
  * Trains in a worker thread of its own, one per job: the server's event loop keeps answering customers
  * meanwhile, and nothing of a finished training stays in memory but the model.
  */
 export function workerTrainer({ timeoutMs = 120_000, heapMb = 512 }: { timeoutMs?: number; heapMb?: number } = {}): Trainer {
   return (job) => new Promise<TrainingResult>((resolve, reject) => {
-    const worker = new Worker(workerFile(), { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const worker = new Worker(workerFile('learning/trainWorker'), { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     const timer = setTimeout(() => { void worker.terminate(); reject(new Error(`training took longer than ${timeoutMs / 1000} s`)); }, timeoutMs);
     const settle = () => clearTimeout(timer);
     worker.once('message', (message: unknown) => {
