@@ -32,6 +32,7 @@ const RECENT_TICKETS = 100;
 const LoginSchema = z.object({ name: z.string().min(1).max(40), secret: z.string().min(1).max(200) }).strict();
 const CustomerSchema = z.object({ email: z.string().trim().regex(EMAIL_ADDRESS, 'email: an account email address is needed').max(320), confirm: z.boolean().optional(), token: z.string().max(200).optional() }).strict();
 const AssignSchema = z.object({ intent: IntentIdSchema, confirm: z.boolean().optional() }).strict();
+const UndoSchema = z.object({ by: z.string().min(1).max(100), at: z.string().datetime() }).strict();
 const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is empty').max(4000) }).strict();
 
 export interface AgentRouteOptions {
@@ -258,6 +259,26 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     }
     o.log.info({ agent, intent: form.data.intent, sentences: group.texts.length, applied: result.applied, before: result.before, after: result.after }, 'review inbox: group assigned');
     res.send(200, result);
+  });
+  // What the inbox taught lately, and taking a decision back.
+  server.get('/agent/api/review/decisions', async (req, res) => {
+    if (!(await agentOf(req, res, true))) return;
+    res.send(200, await o.training.recentDecisions());
+  });
+  server.post('/agent/api/review/decisions/undo', body, async (req, res) => {
+    const agent = await mutate(req, res);
+    if (!agent) return;
+    const form = UndoSchema.safeParse(req.body ?? {});
+    if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
+    try {
+      if (!(await o.learning.undo(form.data.by, form.data.at))) { res.send(404, { error: 'There is no such decision (it may have been taken back already).' }); return; }
+    } catch (err) {
+      o.log.error({ err }, 'review inbox: retraining after an undo failed');
+      res.send(503, { error: 'The decision was taken back, but retraining failed; the bot will retrain at its next start or assignment.' });
+      return;
+    }
+    o.log.info({ agent }, 'review inbox: decision taken back');
+    res.send(204);
   });
   server.post('/agent/api/review/:key/ignore', body, async (req, res) => {
     const agent = await mutate(req, res);

@@ -10,7 +10,17 @@ import type { EventBus } from '../store/events';
 import type { TrainingStore } from '../store/training';
 import { workerTrainer, type Example, type Trainer } from './trainer';
 
-export interface Assignment { before: number; after: number; flagged: boolean; applied: boolean }
+export interface Assignment {
+  before: number;
+  after: number;
+  /** Held-out sentences this would make wrong, and right. */
+  broken: Array<{ text: string; intent: string; now: string }>;
+  fixed: Array<{ text: string; intent: string }>;
+  /** Added sentences that nearly repeat a known sentence of another intent. */
+  conflicts: Array<{ text: string; similar: string; intent: string }>;
+  flagged: boolean;
+  applied: boolean;
+}
 
 /** Assignments waiting for the trainer: each is a worker thread's work, so only a few may queue. */
 export const MAX_QUEUED_ASSIGNMENTS = 4;
@@ -90,6 +100,17 @@ export class Learning {
     });
   }
 
+  /** Takes a decision back (by who and when it was made); retrains here and tells the other instances. False if there was none. */
+  undo(by: string, at: string): Promise<boolean> {
+    return this.serial(async () => {
+      if (!(await this.o.training.undo(by, at))) return false;
+      const brain = this.o.brain();
+      brain.router.useClassifier(await this.classifier(brain));
+      await this.o.bus.publish('model', 'training').catch((err: unknown) => this.o.log.warn({ err }, 'could not tell other instances to retrain'));
+      return true;
+    });
+  }
+
   /**
    * Teaches `texts` as `intent`: held-out accuracy before and after; applied (stored, served here, other
    * instances told) unless it falls and `confirmed` is not set.
@@ -103,18 +124,21 @@ export class Learning {
       if (keys.every((k) => decided.has(k))) throw new AlreadyDecided('already decided');
       const brain = this.o.brain();
       const entities = factEntities(brain.knowledge.facts);
-      const { model, before = 0, after = 0 } = await this.trainer({
+      const { model, before = 0, after = 0, broken = [], fixed = [], conflicts = [] } = await this.trainer({
         examples: [...examples(brain.knowledge.utterances), ...await this.stored()],
         added: texts.map((text) => ({ text, intent })),
         entities,
         score: { rules: routerRules(brain.rules), heldOut: this.heldOut },
       });
-      const flagged = after < before;
-      if (flagged && !confirmed) return { before, after, flagged, applied: false };
+      // One held-out sentence flipping either way is within what retraining alone moves; more than one
+      // lost, or a sentence that contradicts what is known, is for the lead to confirm.
+      const flagged = broken.length - fixed.length >= 2 || conflicts.length > 0;
+      const result = { before, after, broken, fixed, conflicts, flagged };
+      if (flagged && !confirmed) return { ...result, applied: false };
       if (!(await this.o.training.decide(keys, intent, texts, by))) throw new AlreadyDecided('decided meanwhile');
       brain.router.useClassifier(IntentClassifier.fromModel(model, entities));
       await this.o.bus.publish('model', 'training').catch((err: unknown) => this.o.log.warn({ err }, 'could not tell other instances to retrain'));
-      return { before, after, flagged, applied: true };
+      return { ...result, applied: true };
     });
     run.then(done, done);
     return run;

@@ -19,7 +19,15 @@ export interface TrainingJob {
   score?: { rules: RouterRules; heldOut: Example[] };
 }
 
-export interface TrainingResult { model: ClassifierModel; before?: number; after?: number }
+export interface TrainingResult {
+  model: ClassifierModel;
+  /** With `score`: the held-out accuracy before and after, the sentences that changed, and near-repeats of known sentences of another intent. */
+  before?: number;
+  after?: number;
+  broken?: Array<Example & { now: string }>;
+  fixed?: Example[];
+  conflicts?: Array<{ text: string; similar: string; intent: string }>;
+}
 
 export type Trainer = (job: TrainingJob) => Promise<TrainingResult>;
 
@@ -37,6 +45,9 @@ const ResultSchema = z.object({
   }),
   before: z.number().min(0).max(1).optional(),
   after: z.number().min(0).max(1).optional(),
+  broken: z.array(z.object({ text: z.string(), intent: IntentIdSchema, now: z.string() })).optional(),
+  fixed: z.array(z.object({ text: z.string(), intent: IntentIdSchema })).optional(),
+  conflicts: z.array(z.object({ text: z.string(), similar: z.string(), intent: z.string() })).optional(),
 });
 
 /**

@@ -29,6 +29,28 @@ export class TrainingStore {
     });
   }
 
+  /** The latest decisions, one row each (an assignment or an ignore): who, when, what, and the sentences it taught. */
+  async recentDecisions(limit = 20): Promise<Array<{ by: string; at: string; intent: IntentId | null; messages: number; texts: string[] }>> {
+    const rows = await this.db.selectFrom('review_decisions').select(['decided_by', 'decided_at', 'intent', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['decided_by', 'decided_at', 'intent']).orderBy('decided_at', 'desc').limit(limit).execute();
+    const out = [];
+    for (const r of rows) {
+      const texts = r.intent ? (await this.db.selectFrom('training_examples').select('text').where('added_by', '=', r.decided_by).where('added_at', '=', r.decided_at).orderBy('seq').limit(20).execute()).map((t) => t.text) : [];
+      const intent = r.intent === null ? null : IntentIdSchema.safeParse(r.intent).data;
+      if (intent === undefined) continue;
+      out.push({ by: r.decided_by, at: r.decided_at, intent, messages: Number(r.n), texts });
+    }
+    return out;
+  }
+
+  /** Takes a decision back: its sentences are no longer taught, and its messages are in the inbox again. */
+  async undo(by: string, at: string): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('training_examples').where('added_by', '=', by).where('added_at', '=', at).execute();
+      return Number((await tx.deleteFrom('review_decisions').where('decided_by', '=', by).where('decided_at', '=', at).executeTakeFirst()).numDeletedRows);
+    });
+  }
+
   async decidedKeys(): Promise<Set<string>> {
     return new Set((await this.db.selectFrom('review_decisions').select('key').execute()).map((r) => r.key));
   }

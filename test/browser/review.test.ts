@@ -61,6 +61,13 @@ describe('the review inbox (Chromium)', () => {
     await page.getByText('Nothing to review.').waitFor();
 
     expect(await ask(server.url, UNKNOWN)).toMatch(/What is your Kartra account username\?/);
+    // Taken back: the bot unlearns it, and the messages are in the inbox again.
+    const decision = page.locator('#decisions tr').nth(1);
+    await decision.getByText('assigned to ip_block').waitFor();
+    await decision.getByRole('button', { name: 'Undo' }).click();
+    await page.getByText('Taken back: the bot no longer learns these as ip_block.').waitFor();
+    await page.locator('#groups > li').first().getByText('2 messages · not understood').waitFor();
+    expect(await ask(server.url, UNKNOWN)).toMatch(/outside what I can help with/);
 
     // A live rule change: a broken file is refused with its reason, and the rules before it keep serving.
     const messages = path.join(copy, 'rules', 'messages.yaml');

@@ -45,7 +45,7 @@ describe('agent console (/agent)', () => {
       ['POST', '/agent/api/handoffs/x/claim'], ['POST', '/agent/api/handoffs/x/messages'], ['POST', '/agent/api/handoffs/x/typing'],
       ['POST', '/agent/api/handoffs/x/return'], ['POST', '/agent/api/handoffs/x/close'], ['GET', '/agent/api/tickets'], ['POST', '/agent/api/deliveries/x/retry'],
       ['GET', '/agent/api/analytics'], ['GET', '/agent/api/analytics.csv'], ['GET', '/agent/api/review'],
-      ['POST', '/agent/api/review/x/assign'], ['POST', '/agent/api/review/x/ignore'], ['GET', '/agent/api/rules/reloads'], ['POST', '/agent/api/rules/reload'],
+      ['POST', '/agent/api/review/x/assign'], ['POST', '/agent/api/review/x/ignore'], ['GET', '/agent/api/review/decisions'], ['POST', '/agent/api/review/decisions/undo'], ['GET', '/agent/api/rules/reloads'], ['POST', '/agent/api/rules/reload'],
       ['POST', '/agent/api/privacy/export'], ['POST', '/agent/api/privacy/erase'], ['GET', '/agent/api/privacy/audit']] as const) {
       const res = await fetch(`${url}${path}`, as('forged-session-token', { method, ...(method === 'POST' ? { body: '{}' } : {}) }));
       expect([path, res.status]).toEqual([path, 401]);

@@ -23,6 +23,7 @@
     if (res.status === 401) { location.href = '/agent/login'; return; }
     /** @type {{groups: {key: string, count: number, texts: string[], reasons: string[], lastAt: string}[], intents: {id: string, label: string}[]}} */
     const data = await res.json();
+    loadDecisions().catch(() => undefined);
     const list = $('groups');
     list.textContent = '';
     $('empty').hidden = data.groups.length > 0;
@@ -53,14 +54,14 @@
         if (!select.value) { $('notice').textContent = 'Pick a topic first.'; return; }
         assign.disabled = true;
         try {
-          /** @type {{before: number, after: number, flagged: boolean, applied: boolean}} */
+          /** @type {{before: number, after: number, flagged: boolean, applied: boolean, broken: {text: string, intent: string, now: string}[], conflicts: {text: string, similar: string, intent: string}[]}} */
           let r = await post('/agent/api/review/' + encodeURIComponent(g.key) + '/assign', { intent: select.value });
-          if (!r.applied && window.confirm('This would lower accuracy on the held-out test set from ' + pct(r.before) + ' to ' + pct(r.after) + '. Assign anyway?')) {
+          if (!r.applied && window.confirm(warning(r) + '\n\nAssign anyway?')) {
             r = await post('/agent/api/review/' + encodeURIComponent(g.key) + '/assign', { intent: select.value, confirm: true });
           }
           $('notice').textContent = r.applied
-            ? 'Learned: the bot now reads these as ' + select.value + '. Held-out accuracy ' + pct(r.before) + ' → ' + pct(r.after) + (r.flagged ? ' (lower: assigned anyway).' : '.')
-            : 'Not assigned: it would lower held-out accuracy from ' + pct(r.before) + ' to ' + pct(r.after) + '.';
+            ? 'Learned: the bot now reads these as ' + select.value + '. Held-out accuracy ' + pct(r.before) + ' → ' + pct(r.after) + (r.flagged ? ' (assigned despite the warning).' : '.')
+            : 'Not assigned. ' + warning(r);
           await load();
         } catch (e) {
           $('notice').textContent = /** @type {Error} */ (e).message;
@@ -94,6 +95,37 @@
       if (row.className) r.className = row.className;
       t.appendChild(r);
     }
+  }
+
+  async function loadDecisions() {
+    const res = await fetch('/agent/api/review/decisions');
+    if (!res.ok) return;
+    /** @type {{by: string, at: string, intent: string | null, messages: number, texts: string[]}[]} */
+    const decisions = await res.json();
+    table('decisions', ['When', 'Who', 'Decision', 'Messages', 'Taught', ''], decisions.map((d) => ({
+      cells: [d.at.slice(0, 19).replace('T', ' '), d.by, d.intent ? 'assigned to ' + d.intent : 'ignored', String(d.messages), d.texts.slice(0, 3).join(' · ') + (d.texts.length > 3 ? ' …' : '')],
+      className: '',
+    })));
+    // An "Undo" button in each row's last cell.
+    const rows = $('decisions').querySelectorAll('tr');
+    decisions.forEach((d, i) => {
+      const row = rows[i + 1];
+      if (!row) return;
+      const cell = document.createElement('td');
+      const undo = document.createElement('button');
+      undo.type = 'button';
+      undo.textContent = 'Undo';
+      undo.onclick = async () => {
+        undo.disabled = true;
+        try {
+          await post('/agent/api/review/decisions/undo', { by: d.by, at: d.at });
+          $('decisions-notice').textContent = 'Taken back: ' + (d.intent ? 'the bot no longer learns these as ' + d.intent : 'the messages are back in the inbox') + '.';
+        } catch (e) { $('decisions-notice').textContent = /** @type {Error} */ (e).message; }
+        await load();
+      };
+      cell.appendChild(undo);
+      row.appendChild(cell);
+    });
   }
 
   async function loadReloads() {
@@ -144,6 +176,16 @@
     } catch (err) { $('privacy-notice').textContent = /** @type {Error} */ (err).message; }
     await loadAudit();
   };
+  /**
+   * Why an assignment was held back: what it contradicts, and which test sentences it would get wrong.
+   * @param {{before: number, after: number, broken: {text: string, intent: string, now: string}[], conflicts: {text: string, similar: string, intent: string}[]}} r
+   */
+  function warning(r) {
+    const lines = r.conflicts.slice(0, 3).map((c) => '"' + c.text + '" is nearly "' + c.similar + '", taught as ' + c.intent + '.');
+    lines.push(...r.broken.slice(0, 3).map((b) => 'The test sentence "' + b.text + '" (' + b.intent + ') would be read as ' + b.now + '.'));
+    return lines.join('\n') + '\nHeld-out accuracy ' + pct(r.before) + ' → ' + pct(r.after) + '.';
+  }
+
   $('erase').onclick = async () => {
     if (!email()) return;
     try {
