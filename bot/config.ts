@@ -37,6 +37,11 @@ export const ConfigSchema = z.object({
     }
     return { name, hash };
   })),
+  /**
+   * Agents who lead (comma-separated names from AGENTS): they teach the bot from the review inbox, reload
+   * the rules, and export or erase a customer's data. Unset, every agent may.
+   */
+  LEADS: z.string().default('').transform((s) => s.split(',').map((e) => e.trim()).filter(Boolean)),
   /** Largest file a user may upload in the widget, in bytes (default 5 MB). */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
   /** Files, and bytes, one widget conversation may store. */
@@ -94,6 +99,9 @@ export const ConfigSchema = z.object({
   } else {
     for (const key of email) if (c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'needs SMTP_URL (the server that sends it)' });
     if (c.TICKET_ACK_EMAIL) ctx.addIssue({ code: 'custom', path: ['TICKET_ACK_EMAIL'], message: 'needs SMTP_URL (the server that sends it)' });
+  }
+  for (const lead of c.LEADS) {
+    if (!c.AGENTS.some((a) => a.name === lead)) ctx.addIssue({ code: 'custom', path: ['LEADS'], message: `"${lead.slice(0, 40)}" is not one of AGENTS` });
   }
   if (c.TICKET_WEBHOOK_URL && !c.TICKET_WEBHOOK_SECRET) ctx.addIssue({ code: 'custom', path: ['TICKET_WEBHOOK_SECRET'], message: 'required when TICKET_WEBHOOK_URL is set' });
 

@@ -72,7 +72,7 @@ export function createServer(app: App, log: Logger): restify.Server {
     channel: app.directLine, origins, address: app.address, log, visitors: app.visitors, tokensPerSecond: config.WIDGET_TOKENS_PER_SECOND, azureEndpoint: config.DIRECT_LINE_ENDPOINT,
     azure: config.DIRECT_LINE_SECRET ? new AzureDirectLine(config.DIRECT_LINE_ENDPOINT, config.DIRECT_LINE_SECRET) : undefined,
   });
-  mountAgentConsole(server, { agents: config.AGENTS, sessions: app.agentSessions, signIns: app.signIns, devices: app.devices, handoff: app.handoff, relay: app.relay, tickets: app.store.tickets, deliveries: app.store.deliveries, analytics: app.store.analytics, training: app.store.training, learning: app.learning, rules: app.rules, ruleReloads: app.store.ruleReloads, privacy: app.store.privacy,
+  mountAgentConsole(server, { agents: config.AGENTS, leads: config.LEADS, sessions: app.agentSessions, signIns: app.signIns, devices: app.devices, handoff: app.handoff, relay: app.relay, tickets: app.store.tickets, deliveries: app.store.deliveries, analytics: app.store.analytics, training: app.store.training, learning: app.learning, rules: app.rules, ruleReloads: app.store.ruleReloads, privacy: app.store.privacy,
     intents: [...(Object.entries(app.brain.rules.intents) as Array<[IntentId, { label: string }]>).map(([id, d]) => ({ id, label: d.label })), { id: 'none', label: 'Not for this bot (out of scope)' }], address: app.address, log });
   return server;
 }

@@ -94,4 +94,31 @@ describe('privacy: export and erase one customer', () => {
     expect((await app.store.tickets.list()).map((t) => t.fields.account_email)).toContain('paulaxp@example.com');
     expect((await app.services.transcripts.list(other.conversationId)).length).toBeGreaterThan(0);
   });
+
+  it('with LEADS set, only a lead may export, erase, teach the bot or reload the rules', async () => {
+    const both = await startApp(tempDir(), { AGENTS: `Lee=${hashSecret('lead-secret-77')},Ana=${hashSecret('agent-secret-77')}`, LEADS: 'Lee' });
+    const { server: s2, url: u2 } = await listen(both);
+    try {
+      const signIn = async (name: string, secret: string) => {
+        const res = await fetch(`${u2}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `name=${name}&secret=${secret}` });
+        return `kt_agent=${/kt_agent=([\w-]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1] ?? ''}`;
+      };
+      const ana = await signIn('Ana', 'agent-secret-77');
+      const lee = await signIn('Lee', 'lead-secret-77');
+      const post = (cookie: string, path: string, body: unknown) => fetch(`${u2}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      for (const [path, body] of [['/agent/api/privacy/export', { email: 'x@example.com' }], ['/agent/api/privacy/erase', { email: 'x@example.com' }], ['/agent/api/rules/reload', {}],
+        ['/agent/api/review/k/assign', { intent: 'ip_block' }], ['/agent/api/review/k/ignore', {}], ['/agent/api/review/decisions/undo', { by: 'Lee', at: new Date().toISOString() }]] as const) {
+        const res = await post(ana, path, body);
+        expect([path, res.status, ((await res.json()) as { error: string }).error]).toEqual([path, 403, 'Only a lead can do this (see LEADS).']);
+      }
+      expect((await fetch(`${u2}/agent/api/privacy/audit`, { headers: { cookie: ana } })).status).toBe(403);
+      // Reading the inbox and the figures is for every agent.
+      expect((await fetch(`${u2}/agent/api/review`, { headers: { cookie: ana } })).status).toBe(200);
+      expect((await fetch(`${u2}/agent/api/analytics`, { headers: { cookie: ana } })).status).toBe(200);
+      expect((await post(lee, '/agent/api/privacy/export', { email: 'x@example.com' })).status).toBe(200);
+    } finally {
+      s2.close();
+      await both.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { loadConfig } from '../bot/config';
+import { hashSecret } from '../bot/agent/secrets';
 import { commentIn, ratingOf } from '../dialogs/csat';
 import { checkField } from '../dialogs/fieldValidators';
 import { polarity } from '../dialogs/polarity';
@@ -122,6 +123,9 @@ describe('configuration', () => {
     // Links are never built from a request's Host header: beyond loopback, the public address must be configured.
     expect(() => loadConfig({ MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' })).toThrow(/PUBLIC_URL: required when the server listens on 0.0.0.0/);
     expect(loadConfig({ HOST: '127.0.0.1', MicrosoftAppId: 'id', MicrosoftAppPassword: 'p' }).host).toBe('127.0.0.1');
+    // A lead must be one of the agents.
+    expect(() => loadConfig({ AGENTS: `Lee=${hashSecret('lead-secret-77')}`, LEADS: 'Bob' })).toThrow(/LEADS: "Bob" is not one of AGENTS/);
+    expect(loadConfig({ AGENTS: `Lee=${hashSecret('lead-secret-77')}`, LEADS: 'Lee' }).LEADS).toEqual(['Lee']);
   });
 });
 

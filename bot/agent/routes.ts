@@ -37,6 +37,8 @@ const MessageSchema = z.object({ text: z.string().trim().min(1, 'the message is 
 
 export interface AgentRouteOptions {
   agents: { name: string; hash: string }[];
+  /** Agents who may teach the bot, reload rules and export or erase customers' data; empty: every agent. */
+  leads: string[];
   sessions: AgentSessions;
   handoff: HandoffService;
   relay: AgentRelay;
@@ -104,6 +106,14 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     }
     return agent;
   };
+  /** A lead's change (see `leads`): 403 with the reason for anyone else. */
+  const lead = async (req: restify.Request, res: restify.Response): Promise<string | undefined> => {
+    const agent = await mutate(req, res);
+    if (!agent || isLead(agent)) return agent;
+    res.send(403, { error: 'Only a lead can do this (see LEADS).' });
+    return undefined;
+  };
+  const isLead = (agent: string) => o.leads.length === 0 || o.leads.includes(agent);
   const act = (fn: (id: string, agent: string, req: restify.Request) => Promise<unknown>) => async (req: restify.Request, res: restify.Response) => {
     const agent = await mutate(req, res);
     if (!agent) return;
@@ -241,7 +251,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(200, { groups: await reviewInbox(o.analytics, await o.training.decidedKeys()), intents: o.intents });
   });
   server.post('/agent/api/review/:key/assign', body, async (req, res) => {
-    const agent = await mutate(req, res);
+    const agent = await lead(req, res);
     if (!agent) return;
     const form = AssignSchema.safeParse(req.body ?? {});
     if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
@@ -266,7 +276,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(200, await o.training.recentDecisions());
   });
   server.post('/agent/api/review/decisions/undo', body, async (req, res) => {
-    const agent = await mutate(req, res);
+    const agent = await lead(req, res);
     if (!agent) return;
     const form = UndoSchema.safeParse(req.body ?? {});
     if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
@@ -281,7 +291,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(204);
   });
   server.post('/agent/api/review/:key/ignore', body, async (req, res) => {
-    const agent = await mutate(req, res);
+    const agent = await lead(req, res);
     if (!agent) return;
     const group = await inboxGroup(o.analytics, await o.training.decidedKeys(), String(req.params.key ?? ''));
     if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
@@ -294,14 +304,14 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(200, await o.ruleReloads.recent());
   });
   server.post('/agent/api/rules/reload', body, async (req, res) => {
-    const agent = await mutate(req, res);
+    const agent = await lead(req, res);
     if (!agent) return;
     const result = await o.rules.reload(agent, [], true);
     res.send(result.ok ? 200 : 422, result);
   });
   // One customer's data by their account email: everything exported, or erased (asked twice), audited.
   server.post('/agent/api/privacy/export', body, async (req, res) => {
-    const agent = await mutate(req, res);
+    const agent = await lead(req, res);
     if (!agent) return;
     const form = CustomerSchema.safeParse(req.body ?? {});
     if (!form.success) { res.send(400, { error: form.error.issues.map((i) => i.message).join('; ') }); return; }
@@ -311,7 +321,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(200, data);
   });
   server.post('/agent/api/privacy/erase', body, async (req, res) => {
-    const agent = await mutate(req, res);
+    const agent = await lead(req, res);
     if (!agent) return;
     const form = CustomerSchema.safeParse(req.body ?? {});
     if (!form.success) { res.send(400, { error: form.error.issues.map((i) => i.message).join('; ') }); return; }
@@ -329,7 +339,9 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(200, counts);
   });
   server.get('/agent/api/privacy/audit', async (req, res) => {
-    if (!(await agentOf(req, res, true))) return;
+    const agent = await agentOf(req, res, true);
+    if (!agent) return;
+    if (!isLead(agent)) { res.send(403, { error: 'Only a lead can do this (see LEADS).' }); return; }
     res.send(200, await o.privacy.auditLog());
   });
   server.get('/agent/api/events', async (req, res) => {
