@@ -122,8 +122,10 @@ export class Satisfaction {
       const rating = ratingOf(text);
       if (rating === undefined || text.trim().length > 20) return false;
       memory.csatRating = rating;
+      // A comment may follow, as after a rating given when asked.
+      memory.csat = 'comment';
       await recordEvent(this.services, context, { kind: 'csat', rating, ...about });
-      await context.sendActivity(this.m.say('csat_comment_thanks'));
+      await context.sendActivity(this.m.say(rating <= 2 ? 'csat_thanks_low' : 'csat_thanks'));
       return true;
     }
     return false;

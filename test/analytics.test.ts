@@ -1,7 +1,8 @@
 // Outcomes as the README defines them, from recorded events; and `npm run report`, which prints them.
-import { summarize } from '../bot/analytics/outcomes';
+import { report, summarize } from '../bot/analytics/outcomes';
+import { periodStart } from '../bot/analytics/period';
 import { openStore } from '../bot/store';
-import type { ConversationEvent } from '../bot/store/analytics';
+import { eventRow, type ConversationEvent } from '../bot/store/analytics';
 import { npmRun } from './npmRun';
 import { tempDir } from './tmp';
 
@@ -31,6 +32,18 @@ describe('outcomes', () => {
     expect(summarize(events, T0 + 59 * 60_000)?.outcome).toBe('in_progress');
     expect(summarize(events, T0 + 61 * 60_000)).toMatchObject({ outcome: 'abandoned', abandonedAt: 'ip_block.username', intent: 'ip_block' });
     expect(summarize([ev(0, { kind: 'ticket', intent: 'billing.subscription', detail: 'Billing' })], T0)).toMatchObject({ outcome: 'ticket', department: 'Billing' });
+  });
+});
+
+describe('figures that stay honest', () => {
+  it('counts every ticket by department, a hand-off\'s too; refuses dates that do not exist; keeps unknown channels as "other"', () => {
+    const handedOff = summarize([ev(0, { kind: 'ticket', intent: 'handoff.human', detail: 'Support' }), ev(0, { kind: 'handoff', intent: 'handoff.human', detail: 'user_request' })], LATER);
+    expect(handedOff).toMatchObject({ outcome: 'handed_off', ticketDepartments: ['Support'] });
+    expect(report(handedOff ? [handedOff] : [], at(0), at(60)).ticketsByDepartment).toEqual({ Support: 1 });
+    expect(periodStart('2026-02-31', T0)).toBeUndefined();
+    expect(periodStart('2026-02-28', T0)).toBe(Date.parse('2026-02-28'));
+    expect(eventRow({ conversationId: 'c', channel: '<img src=x onerror=alert(2)>', kind: 'message' }, at(0)).channel).toBe('other');
+    expect(eventRow({ conversationId: 'c', channel: 'msteams', kind: 'message' }, at(0)).channel).toBe('msteams');
   });
 });
 

@@ -26,6 +26,7 @@ import { IntentIdSchema, type IntentId } from '../../rules/schema';
 import type { SignInThrottle } from './signInThrottle';
 import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS, type DeviceCookies } from './deviceCookies';
 import { EMAIL_ADDRESS } from '../emailAddress';
+import { reasons } from '../web/reasons';
 
 const COOKIE = 'kt_agent';
 const RECENT_TICKETS = 100;
@@ -129,6 +130,9 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
 
   for (const page of ['/agent/login', '/agent/login.js', '/agent/login.css']) server.get(page, async (req, res) => { assets.serve(page, req, res); });
   server.post('/agent/login', throttle, body, async (req, res) => {
+    // A form posted from another site is refused before it counts as an attempt: a page elsewhere must not
+    // be able to use up an agent's tries.
+    if (!sameOrigin(req)) { res.send(403, { error: 'Sign in from the console\'s own page.' }); return; }
     const form = LoginSchema.safeParse(req.body ?? {});
     const name = form.success ? form.data.name.trim() : '';
     const attempt = { account: name, address: req.socket.remoteAddress ?? 'unknown', device: o.devices.verify(cookie(req, DEVICE_COOKIE), name) };
@@ -142,7 +146,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     const agent = o.agents.find((a) => a.name.toLowerCase() === name.toLowerCase());
     // Always hash, known name or not, so timing does not tell which names exist.
     const ok = verifySecret(form.success ? form.data.secret : '', agent?.hash ?? 'scrypt$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') && agent !== undefined;
-    if (!sameOrigin(req) || !ok || !agent) {
+    if (!ok || !agent) {
       o.signIns.failed(attempt);
       o.log.warn({ reason: 'wrong name or secret' }, 'agent sign-in refused');
       res.header('Location', '/agent/login?failed=1');
@@ -254,7 +258,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     const agent = await lead(req, res);
     if (!agent) return;
     const form = AssignSchema.safeParse(req.body ?? {});
-    if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
+    if (!form.success) { res.send(400, { error: reasons(form.error).join('; ') }); return; }
     const group = await inboxGroup(o.analytics, await o.training.decidedKeys(), String(req.params.key ?? ''));
     if (!group) { res.send(404, { error: 'That group is no longer in the inbox.' }); return; }
     let result;
@@ -279,7 +283,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     const agent = await lead(req, res);
     if (!agent) return;
     const form = UndoSchema.safeParse(req.body ?? {});
-    if (!form.success) { res.send(400, { error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return; }
+    if (!form.success) { res.send(400, { error: reasons(form.error).join('; ') }); return; }
     try {
       if (!(await o.learning.undo(form.data.by, form.data.at))) { res.send(404, { error: 'There is no such decision (it may have been taken back already).' }); return; }
     } catch (err) {

@@ -23,6 +23,8 @@ export interface ConversationSummary {
   intent?: string;
   /** For tickets: the department. */
   department?: string;
+  /** The department of every ticket the conversation opened (a hand-off opens one too). */
+  ticketDepartments: string[];
   /** For abandoned forms: the question left unanswered (flow.field or flow.step). */
   abandonedAt?: string;
   clarified: boolean;
@@ -42,6 +44,7 @@ export function summarize(events: ConversationEvent[], now: number): Conversatio
   const rating = events.filter((e) => e.kind === 'csat').at(-1)?.rating;
   const base = {
     conversationId: first.conversationId, channel: first.channel, startedAt: first.at, clarified: has('clarify'), outOfScope: has('out_of_scope'),
+    ticketDepartments: events.filter((e) => e.kind === 'ticket').map((e) => e.detail ?? 'unknown'),
     ...(intent ? { intent } : {}), ...(rating ? { rating } : {}),
   };
   const handoff = events.find((e) => e.kind === 'handoff');
@@ -105,7 +108,7 @@ export function report(summaries: ConversationSummary[], from: string, to: strin
     c.outcomes[s.outcome]++;
     if (s.rating) c.ratings.push(s.rating);
     byChannel.set(s.channel, c);
-    if (s.department) departments[s.department] = (departments[s.department] ?? 0) + 1;
+    for (const d of s.ticketDepartments) departments[d] = (departments[d] ?? 0) + 1;
     if (s.outcome === 'abandoned' && s.abandonedAt) abandoned.set(s.abandonedAt, (abandoned.get(s.abandonedAt) ?? 0) + 1);
     if (s.rating) ratings.push(s.rating);
   }

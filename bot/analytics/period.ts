@@ -7,8 +7,10 @@ const UNITS: Record<string, number> = { h: 3600_000, d: 86_400_000, w: 7 * 86_40
 export function periodStart(since: string, now: number): number | undefined {
   const m = /^(\d{1,4})([hdw])$/.exec(since.trim());
   if (m) return now - Number(m[1]) * (UNITS[m[2] ?? 'd'] ?? 0);
-  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(since.trim()) ? Date.parse(since.trim()) : NaN;
-  return Number.isNaN(at) ? undefined : at;
+  const t = since.trim();
+  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/.test(t) ? Date.parse(t) : NaN;
+  // A date that does not exist (2026-02-31) is no date, not the 3rd of March.
+  return Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== t.slice(0, 10) ? undefined : at;
 }
 
 /** The numbers of the conversations that started in [from, to). */

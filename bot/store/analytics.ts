@@ -39,9 +39,12 @@ export type NewEvent = Omit<ConversationEvent, 'at'>;
 
 const TEXT_MAX = 1000;
 
+/** Channels the figures are kept by; any other name a caller sends counts as "other". */
+const CHANNELS = new Set(['directline', 'webchat', 'msteams', 'emulator', 'test']);
+
 export function eventRow(e: NewEvent, at: string): Insertable<ConversationEventsTable> {
   return {
-    conversation_id: e.conversationId, channel: e.channel, at, kind: e.kind, intent: e.intent ?? null,
+    conversation_id: e.conversationId, channel: CHANNELS.has(e.channel) ? e.channel : 'other', at, kind: e.kind, intent: e.intent ?? null,
     // What the customer wrote is kept masked (emails, IPs, numbers, codes): it is for the lead's view.
     detail: e.detail?.slice(0, 200) ?? null, rating: e.rating ?? null, text: e.text !== undefined ? mask(e.text.slice(0, TEXT_MAX)) : null,
   };

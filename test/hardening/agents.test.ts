@@ -109,6 +109,19 @@ describe('agent sign-in from one address', () => {
   });
 });
 
+describe('agent sign-in posted from another site', () => {
+  const app = testApp(tempDir(), { AGENTS }, { signInLimits: { perAccount: 3, perDevice: 3, perAddress: 4, windowMs: 15 * 60_000, maxKeys: 100 } });
+  const served = servedDuringTests(app);
+
+  it('is refused before it counts, so a page elsewhere cannot use up an agent\'s tries', async () => {
+    const { signIn } = consoleClient(served.url);
+    for (let i = 0; i < 6; i++) expect((await signIn('Maria', 'maria-secret-1', { origin: 'https://evil.example' })).status).toBe(403);
+    const own = await signIn('Maria', 'maria-secret-1');
+    expect(own.status).toBe(303);
+    expect(own.cookie).toBeDefined();
+  });
+});
+
 describe('forged hand-off events', () => {
   const app = testApp(tempDir(), { AGENTS });
   const served = servedDuringTests(app);
