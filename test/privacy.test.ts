@@ -1,6 +1,9 @@
 // One customer's data, by the account email on their tickets: exported whole, or erased (tickets, the
 // conversations that opened them, their files, hand-offs and events, the email kept for their next visit),
 // each recorded in an audit that holds the customer as a hash. Another customer's data is untouched.
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
 import type restify from 'restify';
 import { hashSecret } from '../bot/agent/secrets';
 import type { App } from '../bot/app';
@@ -52,6 +55,13 @@ describe('privacy: export and erase one customer', () => {
     expect(await app.services.transcripts.list(ann.conversationId)).toEqual([]);
     expect(await app.directLine!.store.get(ann.conversationId)).toBeUndefined();
     expect((await app.services.transcripts.list(bob.conversationId)).length).toBeGreaterThan(0);
+    // Overwritten on disk, not only unlinked (SQLite's secure_delete): the erased address is not in the file.
+    if (!app.config.DATABASE_URL) {
+      await app.store.connection.db.executeQuery(sql`pragma wal_checkpoint(TRUNCATE)`.compile(app.store.connection.db));
+      const file = fs.readFileSync(path.join(app.config.dataDir, 'triage.sqlite')).toString('latin1').toLowerCase();
+      expect(file).not.toContain('ann@example.com');
+      expect(file).toContain('bob@example.com');
+    }
     // Nothing is left to export.
     expect(await (await post('export', { email: 'ann@example.com' })).json()).toMatchObject({ tickets: [], conversations: [] });
 

@@ -75,6 +75,8 @@ export function connect(location: StoreLocation): Connection {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  // What is erased or expires is overwritten on disk, not only unlinked: it cannot be read back from the file.
+  sqlite.pragma('secure_delete = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
