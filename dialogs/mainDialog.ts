@@ -143,6 +143,13 @@ export class MainDialog extends ComponentDialog {
     const waiting = await this.services.handoff.waitingFor(a.conversation.id);
     if (control === 'reopen' && memory.draft) return this.reopen(step, memory);
     if (control && control !== 'reopen') {
+      // "That's not what I asked": the message the last answer took the wrong way is one to teach the bot
+      // with (the review inbox), and the next message is not read as a follow-up of that answer.
+      if (control === 'unhelpful' && memory.lastAsked) {
+        await recordEvent(this.services, step.context, { kind: 'rerouted', ...(memory.lastTopic ? { intent: memory.lastTopic } : {}), text: memory.lastAsked });
+        delete memory.lastArticle;
+        delete memory.lastAsked;
+      }
       if (control === 'cancel' && waiting) {
         await this.services.handoff.leaveQueue(step.context, waiting);
         return step.endDialog();

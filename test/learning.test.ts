@@ -106,6 +106,24 @@ describe.each(['sqlite', 'postgres'] as const)('review inbox (%s)', (engine) => 
     expect(learned.after).toBeCloseTo(result.after, 4);
   }, 60_000);
 
+  it('"that\'s not what I asked" after an answer puts the message it answered in the inbox', async () => {
+    const location = await freshLocation(engine);
+    const a = await instance(location);
+    running.push(a);
+    const s = await DirectLineSession.start(a.url);
+    const turn = async (text: string) => {
+      const { watermark } = await s.since();
+      await s.post({ type: 'message', text });
+      await a.app.directLine!.idle();
+      return (await s.botTexts(watermark)).join(' ');
+    };
+    await turn('how do i change the question i answer when i log in');
+    expect(await turn("no, that's not what I asked")).toMatch(/^Sorry that didn't help/);
+    const cookie = await signIn(a.url);
+    const inbox = (await (await fetch(`${a.url}/agent/api/review`, { headers: { cookie } })).json()) as Inbox;
+    expect(inbox.groups).toEqual([expect.objectContaining({ reasons: ['rerouted'], texts: ['how do i change the question i answer when i log in'] })]);
+  });
+
   it('a training that fails changes nothing: the lead is told, the group stays in the inbox, the model keeps serving', async () => {
     const location = await freshLocation(engine);
     const a = await instance(location, { trainer: () => Promise.reject(new Error('out of memory')) });
