@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Dialog, DialogReason, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { clip, SUBJECT_MAX, type AttachmentRef } from '../bot/tickets/ticket';
 import { answerText } from '../knowledge';
+import { stepTargets } from '../rules/loader';
 import type { MessageKey } from '../rules/messages';
 import type { FieldDef, IntentId, RoutableIntent, Step } from '../rules/schema';
 import { besidesTicketRequest, type ChoiceOption, type ChoiceResult, type ChoiceSpec } from './choicePrompt';
@@ -301,6 +302,24 @@ export class FlowDialog extends Dialog<FlowOptions> {
     state.pending = { kind: 'summary' };
     // Ends the open prompt; the flow resumes with the button's action.
     return dc.endDialog(action);
+  }
+
+  /** The team the form's ticket goes to: of the ticket steps ahead of this one, when they all go to one team. */
+  ticketDepartment(dc: DialogContext): string | undefined {
+    const state = FlowDialog.state(dc);
+    const steps = state ? this.rules.flows.get(state.flowId)?.steps : undefined;
+    if (!state || !steps) return undefined;
+    const departments = new Set<string>();
+    const seen = new Set<string>();
+    for (const queue = [state.stepId]; queue.length;) {
+      const id = queue.shift() ?? '';
+      const step = steps[id];
+      if (!step || seen.has(id)) continue;
+      seen.add(id);
+      if (step.type === 'ticket') { departments.add(step.department); continue; }
+      queue.push(...stepTargets(step).map(([, target]) => target));
+    }
+    return departments.size === 1 ? [...departments][0] : undefined;
   }
 
   /** "Wait no, it's fine actually" while a field is being corrected: the value stays, and the summary is shown again. */

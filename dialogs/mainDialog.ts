@@ -39,6 +39,8 @@ const SWITCH = /\b(?:forget|never\s*mind|nvm|instead|more\s+urgent|more\s+import
 const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\bwhat'?s\s+(?:the|it|that|this)\b.{0,40}\bfor\b|\bwhat\s+(?:is|are)\b.{0,40}\bfor\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
 const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that)|^(?:but\s+|um+\s+|well\s+)?i\s+(?:already\s+|just\s+)?told\s+you)\b/i;
+/** A question about where the ticket being filled in goes. */
+const WHICH_TEAM = /\b(?:which|what)\s+(?:department|team)\b|\bgo(?:ing|es)?\s+to\s+(?:billing|support|sales)\b|\b(?:billing|support)\s+or\s+(?:billing|support)\b|\bwho\s+(?:will\s+)?(?:see|read|get|handle|answer)s?\s+(?:this|it|my\s+(?:ticket|request))\b|\bwhere\s+(?:does|will|is)\s+(?:this|it|my\s+ticket)\s+(?:go|going|sent)\b/i;
 /** Controls that end a request: where the rating is asked. */
 const ENDINGS = new Set<string>(['thanks', 'bye', 'done', 'resolved']);
 /** Agreeing to be asked, not an answer: "ok", "sure", "yes please". */
@@ -426,6 +428,13 @@ export class MainDialog extends ComponentDialog {
     if (!text) return undefined;
     const kept = await this.flow.keepCorrected(dc, text);
     if (kept) return kept;
+    // "Is this going to billing or support?": where the ticket goes, and the question again.
+    const department = WHICH_TEAM.test(text) ? this.flow.ticketDepartment(dc) : undefined;
+    if (department) {
+      await dc.context.sendActivity(this.m.say('ticket_team', { department }));
+      await dc.repromptDialog();
+      return { status: DialogTurnStatus.waiting };
+    }
     const recognizer = this.services.recognizer;
     const flow = FlowDialog.state(dc);
     const wantsPerson = recognizer.pattern(text) === 'handoff.human';

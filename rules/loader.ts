@@ -76,7 +76,8 @@ function readYaml<T>(file: string, schema: z.ZodType<T>, rel: string, problems: 
   return parsed.data;
 }
 
-function stepTargets(step: Step): Array<[string, string]> {
+/** The steps a step can lead to, with where each is named ("options[1].next"). */
+export function stepTargets(step: Step): Array<[string, string]> {
   switch (step.type) {
     case 'choice': return step.options.map((o, i) => [`options[${i}].next`, o.next]);
     case 'confirm': return [['yes', step.yes], ['no', step.no]];
