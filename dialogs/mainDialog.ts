@@ -547,7 +547,20 @@ export class MainDialog extends ComponentDialog {
     // Only a statement: a question about another topic is answered and the form goes on ("can I email
     // you instead?"); a link or an address is a value, not a problem.
     const words = text.replace(/\b(?:https?:\/\/|www\.)\S+|\S+@\S+/gi, ' ').match(/\p{L}{2,}/gu) ?? [];
-    if (!flow || flow.intent === 'handoff.human' || QUESTION.test(text) || (!byPattern && !SWITCH.test(text)) || words.length < 5) return undefined;
+    // "Can you do the double charge first? That's more urgent" asks to change the order: a switch; with a
+    // second problem waiting from the first message, that one now, and this form after it.
+    const reorder = /\b(?:first|more\s+urgent|more\s+important)\b/i.test(text);
+    const memory = await readMemory(this.services.memory, dc.context);
+    if (flow && reorder && memory.nextTopic && flow.intent !== 'handoff.human' && this.services.recognizer.classify(text).intent !== flow.intent) {
+      const later = memory.nextTopic;
+      memory.slots = { ...memory.slots, ...flow.fields };
+      memory.nextTopic = { intent: flow.intent, text: flow.text.slice(0, 2000) };
+      await dc.cancelAllDialogs();
+      const label = this.brain.rules.intents[later.intent as RoutableIntent]?.label ?? later.intent;
+      await dc.context.sendActivity(this.m.say('reordered', { label, after: this.brain.rules.intents[flow.intent]?.label ?? flow.intent }));
+      return dc.beginDialog(ROUTE, { text: later.text, nextTopic: true });
+    }
+    if (!flow || flow.intent === 'handoff.human' || (QUESTION.test(text) && !reorder) || (!byPattern && !SWITCH.test(text)) || words.length < 5) return undefined;
     const field = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options).def : undefined;
     if (field && field.type !== 'text' && checkField(field, { text }, this.m).ok) return undefined;
     // The part that names the other problem: "forget the domain" names this one.
@@ -557,7 +570,6 @@ export class MainDialog extends ComponentDialog {
       && (byPattern ? r.source === 'pattern' : r.confidence >= escalation.classifier.clarify_below) && intents[r.intent].tree !== intents[flow.intent].tree
       && !(this.brain.rules.partOf[flow.intent]?.includes(r.intent)));
     if (!other) return undefined;
-    const memory = await readMemory(this.services.memory, dc.context);
     memory.slots = { ...memory.slots, ...flow.fields };
     delete memory.nextTopic;
     await dc.cancelAllDialogs();
