@@ -304,6 +304,26 @@ export class FlowDialog extends Dialog<FlowOptions> {
     return dc.endDialog(action);
   }
 
+  /**
+   * "Nothing in spam either, checked 3 times" at the email question: a statement that is no value of the
+   * field, where the problem was already described, is more of that description. It is added to it, said
+   * so, and the question asked again.
+   */
+  async addToDescription(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    const open = dc.activeDialog;
+    if (!state || open?.id !== FIELD_PROMPT || (text.match(/\p{L}{2,}/gu) ?? []).length < 5) return undefined;
+    const def = FieldPrompt.spec(open.state.options).def;
+    if (def.type === 'text' || checkField(def, { text }, this.m).ok) return undefined;
+    const described = Object.keys(state.fields).find((n) => this.rules.field(state.flowId, n)?.type === 'text');
+    const label = described ? this.rules.field(state.flowId, described)?.label : undefined;
+    if (!described || !label) return undefined;
+    state.fields[described] = `${(state.fields[described] ?? '').replace(/[\s.!]*$/, '')}. ${text.trim()}`.slice(0, 2000);
+    await dc.context.sendActivity(this.m.say('added_to_description', { label }));
+    await dc.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
+  }
+
   /** The team the form's ticket goes to: of the ticket steps ahead of this one, when they all go to one team. */
   ticketDepartment(dc: DialogContext): string | undefined {
     const state = FlowDialog.state(dc);

@@ -528,7 +528,7 @@ export class MainDialog extends ComponentDialog {
     }
 
     if (dc.activeDialog?.id === FIELD_PROMPT) {
-      const handled = (await this.atField(dc, text)) ?? (await this.flow.noteVolunteered(dc, text));
+      const handled = (await this.atField(dc, text)) ?? (await this.flow.noteVolunteered(dc, text)) ?? (QUESTION.test(text) ? undefined : await this.flow.addToDescription(dc, text));
       if (handled) return handled;
     }
     if (QUESTION.test(text) || dc.activeDialog?.id === CHOICE_PROMPT || dc.activeDialog?.id === SUMMARY_PROMPT) {
