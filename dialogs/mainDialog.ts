@@ -156,6 +156,11 @@ export class MainDialog extends ComponentDialog {
         await this.services.handoff.leaveQueue(step.context, waiting);
         return step.endDialog();
       }
+      // "ok thanks" while in line for a person: not "anything else?", the line.
+      if (waiting && (control === 'thanks' || control === 'ack')) {
+        await step.context.sendActivity(this.m.say('thanks_waiting'));
+        return step.endDialog();
+      }
       await this.answerControl(step.context, control, false);
       // Thanks, bye or "that solved it" after an answer or a ticket: the end, where the rating is asked.
       if (ENDINGS.has(control) && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
