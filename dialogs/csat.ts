@@ -10,8 +10,9 @@ const WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five:
  * "👍", "thumbs down", "great", "meh", "it was ok", "useless". Checked in order: "not good" before "good".
  */
 const SAID: Array<[RegExp, number]> = [
+  [/\bnot\s+(?:too\s+|that\s+|so\s+)?bad\b|\bno\s+complaints\b/u, 4],
   [/👎|👎🏻|👎🏼|👎🏽|👎🏾|👎🏿|😡|🤬|😠|\bthumbs?\s*down\b|\b(?:terrible|awful|horrible|useless|rubbish|worst|hopeless|pathetic|waste\s+of\s+time)\b/u, 1],
-  [/\bnot\s+(?:great|good|helpful|useful|very\s+good)\b|\b(?:bad|poor|unhelpful|disappointing|could\s+(?:be|have\s+been)\s+better)\b|😕|🙁|☹️|😞/u, 2],
+  [/\bnot\s+(?:great|good|helpful|useful|very\s+good)\b|\b(?:bad|poor|unhelpful|disappointing|could(?:\s+have|'ve)?\s+(?:be|been)\s+better)\b|😕|🙁|☹️|😞/u, 2],
   [/^\W*(?:it\s+was\s+|that\s+was\s+|pretty\s+)?(?:ok(?:ay)?|fine|alright|all\s+right|average|decent|not\s+bad|meh+|so-?so)\W*$/u, 3],
   [/\b(?:good|helpful|useful|nice|pretty\s+good|quick|fast)\b|🙂|😊/u, 4],
   [/👍|👌|🙏|❤️|😍|🤩|\bthumbs?\s*up\b|\b(?:great|excellent|amazing|awesome|perfect|fantastic|brilliant|superb|outstanding|love(?:d)?\s+it|very\s+helpful|super\s+helpful)\b/u, 5],
@@ -38,9 +39,14 @@ export function ratingOf(text: string, words = false): number | undefined {
   const t = text.trim().toLowerCase();
   const stars = [...t.matchAll(/⭐|★/g)].length;
   if (stars >= 1 && stars <= 5 && /^[\s⭐★]+$/.test(t)) return stars;
+  // ★★★☆☆: the filled ones.
+  if (/^[\s★☆]+$/.test(t) && /★/.test(t) && /☆/.test(t)) return [...t.matchAll(/★/g)].length;
+  // "3.5", "4,5": between two, the lower (a rating is whole).
+  const decimal = /\b([1-4])[.,]5\b/.exec(t);
+  if (decimal && !/\d\s*(?:\/|out\s+of)/.test(t)) return Number(decimal[1]);
   if ((t.match(/\S+/g) ?? []).length > 8) return undefined;
-  const fifths = /\b([1-5])\s*(?:\/|out\s+of|of)\s*5\b/.exec(t);
-  if (fifths) return Number(fifths[1]);
+  const fifths = /\b([1-5]|one|two|three|four|five)\s*(?:\/|out\s+of|of)\s*(?:5|five)\b/.exec(t);
+  if (fifths) return /\d/.test(fifths[1] ?? '') ? Number(fifths[1]) : WORDS[fifths[1] ?? ''];
   const tenths = /\b(\d{1,2})\s*(?:\/|out\s+of)\s*10\b/.exec(t);
   if (tenths) return Math.min(5, Math.max(1, Math.round(Number(tenths[1]) / 2)));
   const numbers = [...t.matchAll(/\b([1-5]|one|two|three|four|five)\b(?!\s*(?:am|pm|days?|hours?|minutes?|times|[.,]\d))/g)].map((m) => m[1] ?? '');
@@ -86,8 +92,9 @@ export class Satisfaction {
     if (memory.csat === 'asked' || memory.csat === 'asked_again') {
       const rating = ratingOf(text, true);
       if (rating === undefined) {
-        // Not a number from 1 to 5 and not a new request ("ten", "it was ok i guess"): asked once more.
-        if (memory.csat === 'asked' && request === 'no') {
+        // Not a number from 1 to 5 and not a new request ("ten", "it was ok i guess"): asked once more. A
+        // question ("how long will billing take?") is answered instead, and the rating left.
+        if (memory.csat === 'asked' && request === 'no' && !QUESTION.test(text)) {
           memory.csat = 'asked_again';
           await context.sendActivity(withChoices(this.m.say('csat_ask_again'), ['1', '2', '3', '4', '5']));
           return true;
@@ -111,7 +118,8 @@ export class Satisfaction {
       const feedback = FEEDBACK.test(text) && !QUESTION.test(text);
       const low = (memory.csatRating ?? 5) <= 2;
       const sameTopic = intent !== undefined && intent === topic;
-      const newRequest = request === 'command' || (request === 'sure' ? !(feedback || (low && sameTopic)) : request === 'maybe' ? !(feedback || low) : false);
+      // A question is asked to be answered ("what about the double charge?"), not a comment to pass on.
+      const newRequest = request === 'command' || QUESTION.test(text) || (request === 'sure' ? !(feedback || (low && sameTopic)) : request === 'maybe' ? !(feedback || low) : false);
       if (newRequest) return false;
       await recordEvent(this.services, context, { kind: 'csat', rating: memory.csatRating ?? 3, text, ...about });
       await context.sendActivity(this.m.say('csat_comment_thanks'));

@@ -130,8 +130,12 @@ export class MainDialog extends ComponentDialog {
     if (!/[\p{L}\p{N}]/u.test(text) && !(await this.services.handoff.waitingFor(a.conversation.id))) {
       if (memory.lastTopic && THANKS_EMOJI.test(text)) {
         // A thumbs-up after an answer is a thank-you: the end, where the rating is asked.
-        await this.answerControl(step.context, 'thanks', false);
-        if (this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
+        if (this.csat.canAsk(memory)) {
+          await this.closingWords(step.context, 'thanks');
+          await this.csat.ask(step.context, memory);
+        } else {
+          await this.answerControl(step.context, 'thanks', false);
+        }
       } else {
         await step.context.sendActivity(this.topicsMessage(this.m.say('help')));
       }
@@ -161,9 +165,14 @@ export class MainDialog extends ComponentDialog {
         await step.context.sendActivity(this.m.say('thanks_waiting'));
         return step.endDialog();
       }
-      await this.answerControl(step.context, control, false);
-      // Thanks, bye or "that solved it" after an answer or a ticket: the end, where the rating is asked.
-      if (ENDINGS.has(control) && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
+      // Thanks, bye or "that solved it" after an answer or a ticket: the end, where the rating is asked (and
+      // then the only question: not "anything else?" as well).
+      if (ENDINGS.has(control) && this.csat.canAsk(memory)) {
+        await this.closingWords(step.context, control);
+        await this.csat.ask(step.context, memory);
+      } else {
+        await this.answerControl(step.context, control, false);
+      }
       return step.endDialog();
     }
     if (waiting) {
@@ -366,6 +375,14 @@ export class MainDialog extends ComponentDialog {
     return quote ? this.m.say('follow_up_quote', { quote }) : undefined;
   }
 
+  /** What a conversation's end says before the rating question: the same as usual, without asking "anything else?". */
+  private async closingWords(context: TurnContext, control: ControlId): Promise<void> {
+    const m = this.m;
+    if (control === 'thanks') await context.sendActivity(m.say('thanks_mid_flow'));
+    else if (control === 'resolved') await context.sendActivity(m.say('resolved_closing'));
+    else await this.answerControl(context, control, false);
+  }
+
   private async answerControl(context: TurnContext, control: ControlId, midFlow: boolean): Promise<void> {
     const m = this.m;
     switch (control) {
@@ -489,9 +506,11 @@ export class MainDialog extends ComponentDialog {
       await dc.cancelAllDialogs();
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
       else if (control === 'cancel' && memory.draft) await dc.context.sendActivity(this.m.say('cancelled_form'));
-      else await this.answerControl(dc.context, control, true);
       // "Oh, that solved it" ends the form: an end, where the rating is asked.
-      if (control === 'resolved' && this.csat.canAsk(memory)) await this.csat.ask(dc.context, memory);
+      else if (control === 'resolved' && this.csat.canAsk(memory)) {
+        await this.closingWords(dc.context, control);
+        await this.csat.ask(dc.context, memory);
+      } else await this.answerControl(dc.context, control, true);
       return { status: DialogTurnStatus.complete };
     }
     if (control === 'bye') {

@@ -9,7 +9,7 @@ const KEYS = {
   // Conversation
   greeting: [], greeting_group: ['topics'], help: [], help_mid_flow: [], greeting_mid_flow: [],
   thanks: [], thanks_mid_flow: [], bye: [], bye_mid_flow: [], cancel_nothing: [], cancelled: [], restart: [],
-  resolved: [], unhelpful: [], unhelpful_mid_flow: [], flow_changed: [], only_text: [], stale_form: [], stale_card: [], correction_kept: [], thanks_waiting: [], added_to_description: ['label'], ticket_team: ['department'], back_to_question: [], anything_else: [], next_topic: ['label'], reordered: ['label', 'after'], switched_topic: [], cancelled_form: [], vague_problem: [], are_you_a_bot: [],
+  resolved: [], resolved_closing: [], unhelpful: [], unhelpful_mid_flow: [], flow_changed: [], only_text: [], stale_form: [], stale_card: [], correction_kept: [], thanks_waiting: [], added_to_description: ['label'], ticket_team: ['department'], back_to_question: [], anything_else: [], next_topic: ['label'], reordered: ['label', 'after'], switched_topic: [], cancelled_form: [], vague_problem: [], are_you_a_bot: [],
   out_of_scope: [], not_understood: [], offer_person_misses: [], clarify: [], something_else: [], none_of_those: [],
   frustrated_offer: [], keep_going: [], keep_going_ack: [], talk_to_person: [], no_thanks: [], continue_in_english: [],
   follow_up_unknown: ['topic'], follow_up_quote: ['quote'],
