@@ -115,8 +115,9 @@ export function recogniseOption(text: string, spec: Pick<ChoiceSpec, 'options' |
   // "I never made a kartra account" names "kartra" inside a longer synonym of another option: the longer one.
   const longest = matched.reduce((best, n, i) => (n && n.length > (matched[best] ?? '').length ? i : best), 0);
   if (named.size > 1 && matched.every((n, i) => !n || i === longest || (matched[longest] ?? '').includes(n))) return longest;
-  if (named.size === 0 && (p === 'yes' || p === 'no')) {
-    // A yes or no for an option whose synonyms say yes or no ("That covers it" ← "yes").
+  // A yes or no for an option whose synonyms say yes or no ("That covers it" ← "yes"), when the answer is
+  // one: said first or in a few words, not a "don't" inside a sentence ("I don't remember which email…").
+  if (named.size === 0 && (p === 'yes' || p === 'no') && (LEADING_ANSWER.test(text) || (text.match(/\p{L}+/gu) ?? []).length <= 4)) {
     const byAnswer = names.findIndex((list) => list.includes(p));
     if (byAnswer >= 0) return byAnswer;
   }

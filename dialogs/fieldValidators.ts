@@ -96,11 +96,16 @@ function checkIp(text: string, m: Messages): FieldCheck {
   return { ok: false, reason: m.say('ip_not_ip') };
 }
 
+const TLD_TYPOS: Record<string, string> = { con: 'com', cmo: 'com', ocm: 'com', comm: 'com', vom: 'com', xom: 'com', cpm: 'com', nte: 'net', ner: 'net', ogr: 'org', orh: 'org' };
+
 function checkDomain(text: string, m: Messages): FieldCheck {
   const first = text.trim().split(/\s+/).find((w) => /\.[a-z]{2,}/i.test(w)) ?? text.trim();
   const host = first.replace(/^[a-z]+:\/\//i, '').replace(/[/?#].*$/, '').replace(/[.,;!]+$/, '').toLowerCase();
   if (!HOSTNAME.test(host)) return { ok: false, reason: m.say('domain_invalid', { value: quoted(host || text.trim()) }) };
   if (/(^|\.)kartra\.com$/.test(host)) return { ok: false, reason: m.say('domain_kartra', { value: host }) };
+  // Endings no one registers, typed for .com, .net or .org: asked again rather than sent to the team.
+  const typo = TLD_TYPOS[host.slice(host.lastIndexOf('.') + 1)];
+  if (typo) return { ok: false, reason: m.say('domain_typo', { value: host, meant: host.replace(/\.[a-z]+$/, `.${typo}`) }) };
   return { ok: true, value: host };
 }
 
@@ -140,6 +145,9 @@ function checkChoice(def: FieldDef, text: string, m: Messages): FieldCheck {
   const choices = def.choices ?? [];
   const index = recogniseOption(text, { options: choices.map((label) => ({ label, synonyms: [] })), yesNo: false });
   if (index !== undefined) return { ok: true, value: choices[index] ?? text };
+  // The field's own reading of a message names a choice ("cafe" is the Internet cafe).
+  const extracted = def.extract.find((r) => r.value !== undefined && choices.includes(r.value) && new RegExp(r.when, 'iu').test(text))?.value;
+  if (extracted) return { ok: true, value: extracted };
   const describes = /\p{L}{3,}/u.test(text) && !URL_IN_TEXT.test(text) && !/@/.test(text) && !IPV4_LIKE.test(text)
     && (def.other_when ? new RegExp(def.other_when, 'iu').test(text) : (text.match(/\p{L}+/gu) ?? []).length >= 2);
   if (def.allow_other && describes) return { ok: true, value: text };
@@ -167,6 +175,8 @@ export function checkField(def: FieldDef, input: FieldInput, m: Messages): Field
       return code && CODE_LIKE.test(code) ? { ok: true, value: code } : { ok: false, reason: m.say('support_code_format') };
     }
     case 'username': {
+      // Markup is no username ("<img src=x …>" would leave "img").
+      if (/[<>]/.test(text)) return { ok: false, reason: m.say('username_format') };
       const username = oneToken(text, /^[\w][\w.-]{1,63}$/);
       return username ? { ok: true, value: username } : { ok: false, reason: m.say('username_format') };
     }

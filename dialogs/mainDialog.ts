@@ -476,7 +476,7 @@ export class MainDialog extends ComponentDialog {
     // is on my account" at "Shall I open a ticket?"): one that doesn't start with its answer.
     const statement = (text.match(/\S+/g) ?? []).length >= 6 && !LEADING_ANSWER.test(text);
     if (!wantsPerson && dc.activeDialog?.id === CHOICE_PROMPT && (QUESTION.test(text) || statement) && !this.isButton(dc, text)) {
-      const answered = await this.digress(dc, text, flow?.intent);
+      const answered = await this.digress(dc, text, flow?.intent, statement);
       if (answered) return answered;
     }
     // "No, it's not my own Kartra account, I'm a student" at "did that get you back in?": a phrasing that is
@@ -689,13 +689,14 @@ export class MainDialog extends ComponentDialog {
    * directly, or about another), then repeats the pending question. The tree is kept either way, so a
    * question needs less certainty than a statement does.
    */
-  private async digress(dc: DialogContext, text: string, current: RoutableIntent | undefined): Promise<DialogTurnResult | undefined> {
+  /** `aside`: a sentence about something else at a choice (not its answer), held to a question's threshold. */
+  private async digress(dc: DialogContext, text: string, current: RoutableIntent | undefined, aside = false): Promise<DialogTurnResult | undefined> {
     const r = this.services.recognizer.classify(text);
     const thresholds = this.brain.rules.escalation.classifier;
     // An answer that is valid for the pending field wins over a digression ("is it 10.0.0.1?").
     const pending = dc.activeDialog?.id === FIELD_PROMPT ? FieldPrompt.spec(dc.activeDialog.state.options) : undefined;
     if (pending && pending.def.type !== 'text' && checkField(pending.def, { text }, this.m).ok) return undefined;
-    const sure = r.confidence >= (QUESTION.test(text) ? thresholds.clarify_below : thresholds.digression_above);
+    const sure = r.confidence >= (QUESTION.test(text) || aside ? thresholds.clarify_below : thresholds.digression_above);
     if (r.intent === current) dc.context.turnState.set(ON_TOPIC_QUESTION, true);
     const other = r.intent !== 'none' && r.intent !== 'handoff.human' && r.intent !== current && sure ? r.intent : undefined;
     const flow = other ? this.brain.rules.flows.get(this.brain.rules.intents[other].tree) : undefined;

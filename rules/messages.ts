@@ -21,7 +21,7 @@ const KEYS = {
   choice_retry: [], choice_explain: [], choice_question_unanswered: [], field_question_unanswered: [], yes_no_retry: [], choice_give_up: [], unresolved_offer: [], unresolved_offer_ticket: [], open_ticket: [], leave_it: [], left_unresolved: [],
   // Validation reasons
   no_answer: [], typed_text_needed: [], too_long: ['length', 'max'], email_incomplete: ['value'], email_missing: [], email_not_yours: ['value'],
-  ip_invalid: ['value'], ip_private: ['value'], ip_reserved: ['value'], ip_not_ip: [], domain_invalid: ['value'], domain_kartra: ['value'],
+  ip_invalid: ['value'], ip_private: ['value'], ip_reserved: ['value'], ip_not_ip: [], domain_invalid: ['value'], domain_kartra: ['value'], domain_typo: ['value', 'meant'],
   screenshot_link_too_long: ['length'], screenshot_not_image: ['type'], screenshot_missing: [], image_link_too_long: [],
   yes_no: [], choice_pick: ['choices'], choice_other: ['choices'], support_code_where: [], support_code_format: [], username_format: [], text_needs_detail: [],
   cant_find_support_code: [], support_code_not_provided: [],

@@ -146,3 +146,15 @@ describe('ratings as customers write them', () => {
     expect(commentIn('1 - useless')).toBeUndefined();
   });
 });
+
+describe('field answers as customers type them', () => {
+  const fields = sharedBrain().rules.allFields();
+  const field = (name: string) => fields.get(name) as FieldDef;
+  it('reads "cafe" as the Internet cafe, asks again for a .con domain, and takes no username out of markup', () => {
+    expect(check(field('ip_place'), 'cafe')).toMatchObject({ ok: true, value: 'Internet cafe' });
+    expect(check(field('domain'), 'www.mybrand.con')).toMatchObject({ ok: false, reason: expect.stringMatching(/did you mean www\.mybrand\.com\?/) });
+    expect(check(field('domain'), 'www.mybrand.com')).toMatchObject({ ok: true, value: 'www.mybrand.com' });
+    expect(check(field('username'), '<img src=x onerror=alert(1)>')).toMatchObject({ ok: false });
+    expect(check(field('username'), 'lena_fit')).toMatchObject({ ok: true, value: 'lena_fit' });
+  });
+});
