@@ -88,6 +88,9 @@ function runIdFor(dc: DialogContext, intent: string): string {
 }
 
 /** A correction of an answer given earlier ("the email is wrong", "the IP should be …"). */
+/** Said in a longer answer, that the customer is done: "nah I'm good, I'll try again tomorrow", "no, that's everything". */
+const DONE_SAID = /\b(?:i'?m\s+(?:good|fine|all\s+set|ok(?:ay)?|sorted)|that'?s\s+(?:all|it|everything)|nothing\s+else|all\s+set|no\s+need|(?:i'?ll|i\s+will)\s+(?:try|do\s+it|check)\s+(?:it\s+)?(?:again\s+)?(?:later|tomorrow)|(?:don'?t|do\s+not|did\s*n'?t)\s+need\s+(?:a|the|any)\s+ticket)\b/i;
+
 /** Field kinds whose values say which field they are: a bare value of one of them can only correct that field. */
 const DISTINCT_KINDS = new Set<FieldDef['type']>(['domain', 'ip', 'email']);
 
@@ -200,8 +203,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
         const choice = r.status === 'ok' ? (pending.person ? ['person', 'again', 'stop'] : ['again', 'stop'])[r.index] : 'stop';
         if (choice === 'person') return this.escalate(dc, state, 'field_retries', pending.field);
         if (choice === 'again') return this.askField(dc, state, pending.field, pending.correcting, pending.resume);
-        await dc.context.sendActivity(this.m.say('stopped'));
-        return dc.endDialog();
+        return this.stopKeeping(dc, state);
       }
       case 'profile_email': {
         const r = result as ChoiceResult;
@@ -256,8 +258,7 @@ export class FlowDialog extends Dialog<FlowOptions> {
       case 'gave_up': {
         const r = result as ChoiceResult;
         if (r.status === 'ok' && r.index === 0) return this.escalate(dc, state, pending.reason);
-        await dc.context.sendActivity(this.m.say('stopped'));
-        return dc.endDialog();
+        return this.stopKeeping(dc, state);
       }
       case 'summary':
         return this.onSummary(dc, state, result as SummaryAction);
@@ -342,6 +343,21 @@ export class FlowDialog extends Dialog<FlowOptions> {
     return departments.size === 1 ? [...departments][0] : undefined;
   }
 
+  /**
+   * "198.51.100.7" at "Sorry, I still couldn't take that… Talk to a person | Try again | Cancel": the
+   * question's answer after all, taken as such.
+   */
+  async valueAtRetry(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
+    const state = FlowDialog.state(dc);
+    const p = state?.pending;
+    if (!state || p?.kind !== 'field_failed' || dc.activeDialog?.id !== CHOICE_PROMPT) return undefined;
+    const def = this.rules.field(state.flowId, p.field);
+    const check = def ? checkField(def, { text }, this.m) : undefined;
+    if (!check?.ok) return undefined;
+    state.pending = { kind: 'field', field: p.field, correcting: p.correcting, ...(p.resume ? { resume: true } : {}) };
+    return dc.endDialog({ status: 'ok', value: check.value, ...(check.attachment ? { attachment: check.attachment } : {}) } satisfies FieldResult);
+  }
+
   /** "Wait no, it's fine actually" while a field is being corrected: the value stays, and the summary is shown again. */
   async keepCorrected(dc: DialogContext, text: string): Promise<DialogTurnResult | undefined> {
     const state = FlowDialog.state(dc);
@@ -359,7 +375,11 @@ export class FlowDialog extends Dialog<FlowOptions> {
     const state = FlowDialog.state(dc);
     const open = dc.activeDialog;
     if (!state || !CORRECTION.test(text) || !open || open.id === SUMMARY_PROMPT) return undefined;
-    if (open.id === FIELD_PROMPT && FieldPrompt.spec(open.state.options).def.type === 'text') return undefined;
+    if (open.id === FIELD_PROMPT) {
+      // "Wait no, that's not right, only I use this IP" at "do several people use this IP?" answers it.
+      const { def, field } = FieldPrompt.spec(open.state.options);
+      if (def.type === 'text' || checkField(def, { text }, this.m).ok || extractSlots(this.rules.allFields(), text)[field] !== undefined) return undefined;
+    }
     const asking = state.pending?.kind === 'field' ? state.pending.field : undefined;
     const named = Object.keys(state.fields).filter((n) => n !== asking).find((n) => {
       const def = this.rules.field(state.flowId, n);
@@ -806,6 +826,20 @@ export class FlowDialog extends Dialog<FlowOptions> {
     };
   }
 
+  /** Stopped at a question it could not take: a ticket's answers so far are kept ("open the ticket" brings them back). */
+  private async stopKeeping(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
+    const draft = this.draftIfTicket(state);
+    if (draft && Object.keys(draft.fields).length) {
+      const memory = await readMemory(this.services.memory, dc.context);
+      memory.draft = draft;
+      memory.slots = { ...memory.slots, ...state.fields };
+      await dc.context.sendActivity(this.m.say('cancelled_form'));
+    } else {
+      await dc.context.sendActivity(this.m.say('stopped'));
+    }
+    return dc.endDialog();
+  }
+
   /** Nothing is opened, and the answers are kept: "actually, open it" brings the summary back. */
   private async cancelTicket(dc: DialogContext, state: FlowState): Promise<DialogTurnResult> {
     const memory = await readMemory(this.services.memory, dc.context);
@@ -867,7 +901,8 @@ export class FlowDialog extends Dialog<FlowOptions> {
 
   /** "no, that's all", "nope, I'm good": a no that also closes the conversation (a bare "no" does not). */
   private saysDone(text: string): boolean {
-    return this.services.recognizer.control(text) === 'done' && !/^\W*(?:no|nope|nah)\W*$/i.test(text);
+    if (this.services.recognizer.control(text) === 'done') return !/^\W*(?:no|nope|nah)\W*$/i.test(text);
+    return DONE_SAID.test(text) && polarity(text).answer !== 'yes';
   }
 
   private async escalate(dc: DialogContext, state: FlowState, reason: string, stuckOn?: string): Promise<DialogTurnResult> {

@@ -39,6 +39,12 @@ const SWITCH = /\b(?:forget|never\s*mind|nvm|instead|more\s+urgent|more\s+import
 const ABOUT_THE_QUESTION = /\b(?:where|how)\s+(?:do|can|would|should)\s+i\s+(?:find|get|see|check|look|know)\b|\bwhat\s+(?:is|are|does|do you mean|'?s)\b|\bwhat'?s\s+(?:a|an|that|this|my)\b|\bwhy\s+do\s+you\s+need\b|\bwhat'?s\s+(?:the|it|that|this)\b.{0,40}\bfor\b|\bwhat\s+(?:is|are)\b.{0,40}\bfor\b|\b(?:don'?t|do not)\s+(?:know|understand)\s+(?:what|where|how)\b|\bwhich\s+one\b|\bmeaning\b|\bhuh\b/i;
 /** "I told you already": the customer thinks they gave this before. */
 const TOLD_YOU = /\b(?:i\s+(?:already\s+)?(?:told|said|gave|mentioned|wrote|sent|answered)(?:\s+(?:you|that|it))?\s+(?:already|before|earlier|above)|i\s+already\s+(?:told|said|gave|mentioned|wrote|answered)|(?:already|just)\s+(?:told|said|gave|answered)\s+(?:you|that|it)|told\s+you\s+(?:already|before|that)|^(?:but\s+|um+\s+|well\s+)?i\s+(?:already\s+|just\s+)?told\s+you)\b/i;
+/** The problem went away, said in a sentence: "the block is gone now", "it just started working again". */
+const RESOLVED_SAID = /\b(?:(?:it|that|everything|the\s+(?:block|problem|issue|error|login|page|domain|site))\s+(?:is\s+|'s\s+|has\s+)?(?:gone|fixed|sorted|solved|resolved)|(?:started|is|'s)\s+working\s+(?:again|now)|works\s+(?:again|now)|all\s+sorted|sorted\s+now|found\s+it|(?:i'?m|i\s+am)\s+(?:back\s+)?in\s+now)\b/i;
+/** The customer no longer wants the form: "never mind, I'll do it later", "no ticket needed". */
+const WITHDRAWN_SAID = /^\W*(?:(?:hmm+|oh|ok(?:ay)?|actually|wait|sorry|ugh|thanks)\W+)*(?:never\s*mind|nvm|forget\s+(?:it|this|that))\b|\b(?:i'?ll|i\s+will)\s+(?:do|try|finish|deal\s+with)\s+(?:it\s+|this\s+|that\s+)?(?:again\s+)?(?:later|tomorrow|another\s+time)\b|\bno\s+ticket\s+needed\b|\b(?:don'?t|do\s+not)\s+need\s+(?:a|the)\s+ticket\b|\bthat\s+covers\s+it\b/i;
+/** How leaving a form starts, at a description (where anything else is the description). */
+const LEAVING_LEAD = /^\W*(?:(?:hmm+|oh|ok(?:ay)?|actually|wait|sorry|ugh|thanks|cheers)\W+)*(?:never\s*mind|nvm|forget\s+(?:it|this|that)|no\s+need|(?:it|that)(?:'s|\s+is)\s+(?:fine|ok(?:ay)?)\s+now|all\s+good)\b/i;
 /** A question about where the ticket being filled in goes. */
 const WHICH_TEAM = /\b(?:which|what)\s+(?:department|team)\b|\bgo(?:ing|es)?\s+to\s+(?:billing|support|sales)\b|\b(?:billing|support)\s+or\s+(?:billing|support)\b|\bwho\s+(?:will\s+)?(?:see|read|get|handle|answer)s?\s+(?:this|it|my\s+(?:ticket|request))\b|\bwhere\s+(?:does|will|is)\s+(?:this|it|my\s+ticket)\s+(?:go|going|sent)\b/i;
 /** Controls that end a request: where the rating is asked. */
@@ -429,6 +435,20 @@ export class MainDialog extends ComponentDialog {
     return false;
   }
 
+  /**
+   * Leaving a form in one's own words, where the question cannot take them as its answer: "never mind, the
+   * block is gone now" and "thanks, all sorted now" (resolved), "forget it, I'll do this later" and "hmm
+   * actually that covers it, no ticket needed" (withdrawn). At a description, only when it starts so.
+   */
+  private leavingForm(dc: DialogContext, text: string): 'resolved' | 'cancel' | undefined {
+    const open = dc.activeDialog;
+    if (open?.id !== FIELD_PROMPT) return undefined;
+    const def = FieldPrompt.spec(open.state.options).def;
+    if (def.type === 'text' ? !LEAVING_LEAD.test(text) : checkField(def, { text }, this.m).ok) return undefined;
+    if (RESOLVED_SAID.test(text)) return 'resolved';
+    return WITHDRAWN_SAID.test(text) ? 'cancel' : undefined;
+  }
+
   private namesOption(dc: DialogContext, text: string): boolean {
     const active = dc.activeDialog;
     return active?.id === CHOICE_PROMPT && namedOption(text, ChoiceStepPrompt.spec(active.state.options)) !== undefined;
@@ -448,7 +468,7 @@ export class MainDialog extends ComponentDialog {
     const button = summaryButton(a.value);
     if (button) return this.flow.summaryPressed(dc, button, summaryRun(a.value));
     if (!text) return undefined;
-    const kept = await this.flow.keepCorrected(dc, text);
+    const kept = (await this.flow.keepCorrected(dc, text)) ?? (await this.flow.valueAtRetry(dc, text));
     if (kept) return kept;
     // "Is this going to billing or support?": where the ticket goes, and the question again.
     const department = WHICH_TEAM.test(text) ? this.flow.ticketDepartment(dc) : undefined;
@@ -485,7 +505,7 @@ export class MainDialog extends ComponentDialog {
       const switched = await this.switchTopic(dc, text, true);
       if (switched) return switched;
     }
-    const control = recognizer.control(text);
+    const control = recognizer.control(text) ?? this.leavingForm(dc, text);
     // "hmm actually never mind", "no, forget it": the customer withdraws; that is no "no" to the question.
     // An option named by the whole message ("cancel" where cancelling is an option) is still that option.
     const withdraws = control === 'cancel' && dc.activeDialog?.id !== SUMMARY_PROMPT && !this.namesOption(dc, text);
