@@ -559,7 +559,8 @@ export class MainDialog extends ComponentDialog {
         intent: 'handoff.human', text, carried: { fields, attachments, ...(from ? { from } : {}), ...(problem ? { problem } : {}), reason: 'user_request' },
       } satisfies FlowOptions);
     }
-    if (flow?.intent !== 'handoff.human' && this.frustrated(text)) return dc.beginDialog(OFFER_MID_FLOW, { reason: 'negative_sentiment' });
+    // At "what is going wrong?", an angry answer is the answer (it goes to the team), not lost to the offer.
+    if (!describing && flow?.intent !== 'handoff.human' && this.frustrated(text)) return dc.beginDialog(OFFER_MID_FLOW, { reason: 'negative_sentiment' });
     const switched = await this.switchTopic(dc, text);
     if (switched) return switched;
 

@@ -43,6 +43,9 @@ export function isStronglyNegative(text: string, policy: FrustrationPolicy): boo
   let phrases = compiled.get(policy);
   if (!phrases) { phrases = policy.phrases.map((p) => new RegExp(p, 'iu')); compiled.set(policy, phrases); }
   if (phrases.some((re) => re.test(text))) return true;
+  // An apology ("sorry, my mistake, it was right") is not anger; links and markup say nothing about the customer.
+  if (/^\W*(?:sorry|oops|my\s+bad|my\s+mistake|apologies)\b/i.test(text)) return false;
+  text = text.replace(/\bhttps?:\/\/\S+|<[^>]*>|\[([^\]]*)\]\([^)]*\)/g, ' $1 ');
   if ((text.match(/\b[A-Z]{3,}\b/g) ?? []).filter((w) => !/^(IP|VPN|URL|SSL|DNS|API|CRM|SMS|PDF|USD|EUR|GBP|KARTRA|FAQ)$/.test(w)).length >= policy.caps_words) return true;
   const s = sentiment(text);
   return s.words >= policy.min_words && s.negativeWords >= policy.min_negative_words && s.score <= policy.below;
