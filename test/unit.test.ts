@@ -65,6 +65,8 @@ describe('values volunteered in passing (fields\' extract rules)', () => {
     expect(extractSlots(fields, 'my username is jane_doe and I use NordVPN')).toMatchObject({ username: 'jane_doe', vpn: 'Yes' });
     // A number of people is about the IP only when they share it: not the recipients of a broadcast.
     expect(extractSlots(fields, 'sent a broadcast to 5000 ppl').ip_shared).toBeUndefined();
+    expect(extractSlots(fields, 'I ran a webinar for 300 guests and then edited a page').ip_shared).toBeUndefined();
+    expect(extractSlots(fields, 'yes lots of guests').ip_shared).toBe('Yes');
     expect(extractSlots(fields, 'we are 5 people on this wifi').ip_shared).toBe('Yes');
     expect(extractSlots(fields, 'my site www.myshop.com is down')).toMatchObject({ domain: 'www.myshop.com' });
   });
