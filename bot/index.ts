@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     throw err;
   }
   // A rule pattern that backtracks without end would hold every reply, the replayed turns' first of all.
-  const slow = await slowPatterns(rulePatterns(app.brain.rules));
+  const slow = await slowPatterns(rulePatterns(app.brain));
   if (slow.length) { console.error(`Invalid rules:\n  ${slow.join('\n  ')}`); await app.close(); process.exit(1); }
   // From here on, what libraries print goes through the log (start-up errors above are for the operator's eyes).
   captureConsole(log);

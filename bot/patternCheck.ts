@@ -1,15 +1,19 @@
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import type { RuleSet } from '../rules/loader';
+import type { BrainSources } from '../rules';
+import { controlSource } from '../rules/router';
+import { CONTROL_IDS } from '../rules/schema';
 import { workerFile } from './workerFile';
 
 /** A regular expression of the rules, and where it is written (for the lead's error message). */
 export interface RulePattern { where: string; source: string }
 
-/** Every regular expression the rules run on customers' messages. */
-export function rulePatterns(rules: RuleSet): RulePattern[] {
+/** Every regular expression the rules and knowledge run on customers' messages, as they run them. */
+export function rulePatterns({ rules, knowledge }: BrainSources): RulePattern[] {
   const out: RulePattern[] = [];
-  for (const [id, sources] of Object.entries(rules.controls)) sources.forEach((source, i) => out.push({ where: `rules/intents.yaml: controls.${id}[${i}]`, source }));
+  // A control runs inside the router's whole-message pattern, whose own repetitions can compound its own.
+  for (const id of CONTROL_IDS) out.push({ where: `rules/intents.yaml: controls.${id}`, source: controlSource(rules, id) });
+  for (const [intent, answers] of knowledge.answers) answers.forEach((a, i) => out.push({ where: `knowledge/answers.yaml: ${intent}[${i}].when`, source: a.when.source }));
   for (const p of rules.patterns) p.patterns.forEach((source, i) => out.push({ where: `rules/intents.yaml: patterns (${p.intent})[${i}]`, source }));
   rules.escalation.negative_sentiment.phrases.forEach((source, i) => out.push({ where: `rules/escalation.yaml: negative_sentiment.phrases[${i}]`, source }));
   for (const [name, def] of rules.allFields()) {

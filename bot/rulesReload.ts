@@ -71,7 +71,7 @@ export class RulesReloader {
       try {
         const sources = loadBrainSources(this.o.dirs);
         // A pattern that backtracks without end would hold every customer's reply: refused like a broken file.
-        const slow = await slowPatterns(rulePatterns(sources.rules));
+        const slow = await slowPatterns(rulePatterns(sources));
         if (slow.length) throw new Error(slow.join('\n'));
         await this.o.learning.reload(sources);
         result = { ok: true, files };

@@ -29,6 +29,13 @@ function anyOf(names: string[]): RegExp {
   return escaped.length ? new RegExp(`\\b(?:${escaped.join('|')})\\b`, 'i') : /(?!)/;
 }
 
+/** A control's whole-message pattern as the router runs it (lead-ins before it, laughter and emoji after). */
+export function controlSource(rules: Pick<RouterRules, 'controls' | 'controlLeadIns'>, id: ControlId): string {
+  const leadIns = rules.controlLeadIns.length ? `(?:(?:${rules.controlLeadIns.map(escapeRegExp).join('|')})[\\s,.!]+)*` : '';
+  // Laughter and emoji after a command are still the command ("never mind, it works now lol").
+  return `^\\W*${leadIns}(?:${rules.controls[id].join('|')})(?:[\\s!.?,:;)(-]|\\b(?:lol|haha+|lmao|hehe)\\b|\\p{Extended_Pictographic})*$`;
+}
+
 /** The summed score of the in-scope guesses a clarifying question would offer. */
 export function offeredScore(c: Classification, choices: number): number {
   return c.ranked.filter((r) => r.intent !== 'none').slice(0, choices).reduce((sum, r) => sum + r.score, 0);
@@ -58,10 +65,7 @@ export class Router {
   private readonly kartra: RegExp;
 
   constructor(private readonly rules: RouterRules, private classifier: IntentClassifier) {
-    const leadIns = rules.controlLeadIns.length ? `(?:(?:${rules.controlLeadIns.map(escapeRegExp).join('|')})[\\s,.!]+)*` : '';
-    this.controls = CONTROL_IDS.map((id) =>
-      // Laughter and emoji after a command are still the command ("never mind, it works now lol").
-      [id, new RegExp(`^\\W*${leadIns}(?:${rules.controls[id].join('|')})(?:[\\s!.?,:;)(-]|\\b(?:lol|haha+|lmao|hehe)\\b|\\p{Extended_Pictographic})*$`, 'iu')]);
+    this.controls = CONTROL_IDS.map((id) => [id, new RegExp(controlSource(rules, id), 'iu')]);
     this.patterns = rules.patterns.map((p) => [p.intent, p.patterns.map((s) => new RegExp(s, 'iu'))]);
     this.otherProduct = anyOf(rules.otherProducts);
     this.kartra = anyOf(['kartra', ...rules.kartraPhrases]);

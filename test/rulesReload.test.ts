@@ -9,6 +9,7 @@ import { createApp, type App } from '../bot/app';
 import { loadConfig } from '../bot/config';
 import { createLogger } from '../bot/logger';
 import { IntentClassifier } from '../knowledge/classifier';
+import { rulePatterns, slowPatterns } from '../bot/patternCheck';
 import { loadBrain } from '../rules';
 import { projectRoot } from '../rules/projectRoot';
 import { DirectLineSession } from './directline/session';
@@ -115,4 +116,17 @@ describe('live rule changes', () => {
     expect(list[1]).toMatchObject({ by: 'Lee' });
     expect(list[1]?.error).toBeUndefined();
   });
+
+  it('the pattern check tries each pattern on its own text, runs commands as the router does, and covers the direct answers', async () => {
+    const brain = loadBrain();
+    // Ours pass.
+    expect(await slowPatterns(rulePatterns(brain))).toEqual([]);
+    // A command whose own repetition compounds the router's: slow only as the router runs it.
+    const controls = { ...brain.rules.controls, ack: [...brain.rules.controls.ack, 'ok(?:\\s*!+)*'] };
+    expect((await slowPatterns(rulePatterns({ ...brain, rules: { ...brain.rules, controls } }), { timeoutMs: 2000 }))[0]).toMatch(/^rules\/intents\.yaml: controls\.ack: too slow/);
+    // Overlapping alternatives, slow only on a run of the pattern's own word; and a direct answer's pattern.
+    const answers = new Map([...brain.knowledge.answers, ['domains.limit', [{ when: /^(?:yes|ye|s)+$/iu, say: 'x' }]]]);
+    expect((await slowPatterns(rulePatterns({ ...brain, knowledge: { ...brain.knowledge, answers } }), { timeoutMs: 2000 }))[0]).toMatch(/^knowledge\/answers\.yaml: domains\.limit\[0\]\.when: too slow/);
+  }, 20_000);
 });
+
