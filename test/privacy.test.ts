@@ -3,7 +3,6 @@
 // each recorded in an audit that holds the customer as a hash. Another customer's data is untouched.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type restify from 'restify';
 import { hashSecret } from '../bot/agent/secrets';
 import type { App } from '../bot/app';
@@ -55,10 +54,12 @@ describe('privacy: export and erase one customer', () => {
     expect(await app.services.transcripts.list(ann.conversationId)).toEqual([]);
     expect(await app.directLine!.store.get(ann.conversationId)).toBeUndefined();
     expect((await app.services.transcripts.list(bob.conversationId)).length).toBeGreaterThan(0);
-    // Overwritten on disk, not only unlinked (SQLite's secure_delete): the erased address is not in the file.
+    // Once only: the same token does not erase again (what the customer wrote since would go unasked).
+    expect((await post('erase', { email: 'ann@example.com', confirm: true, token: asked.token })).status).toBe(400);
+    // Overwritten on disk, not only unlinked (SQLite's secure_delete), and out of the write-ahead log: the
+    // erased address is not in the files.
     if (!app.config.DATABASE_URL) {
-      await app.store.connection.db.executeQuery(sql`pragma wal_checkpoint(TRUNCATE)`.compile(app.store.connection.db));
-      const file = fs.readFileSync(path.join(app.config.dataDir, 'triage.sqlite')).toString('latin1').toLowerCase();
+      const file = ['triage.sqlite', 'triage.sqlite-wal'].map((f) => path.join(app.config.dataDir, f)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f).toString('latin1')).join('').toLowerCase();
       expect(file).not.toContain('ann@example.com');
       expect(file).toContain('bob@example.com');
     }
@@ -86,6 +87,10 @@ describe('privacy: export and erase one customer', () => {
       await app.directLine!.idle();
     }
     const other = await ticketFor('paulaxp@example.com');
+    // Another customer whose address ends the same way.
+    const jane = await DirectLineSession.start(url);
+    await jane.post({ type: 'message', text: 'my ip is blocked, my account email is jane.doe_p@example.com' });
+    await app.directLine!.idle();
     const login = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Lee&secret=lead-secret-77' });
     const cookie = `kt_agent=${/kt_agent=([\w-]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] ?? ''}`;
     const post = (path: string, body: unknown) => fetch(`${url}/agent/api/privacy/${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -103,6 +108,9 @@ describe('privacy: export and erase one customer', () => {
     // "_" is a letter here, not a wildcard: paulaxp keeps everything.
     expect((await app.store.tickets.list()).map((t) => t.fields.account_email)).toContain('paulaxp@example.com');
     expect((await app.services.transcripts.list(other.conversationId)).length).toBeGreaterThan(0);
+    // An address is matched whole: doe_p@… is not in jane.doe_p@….
+    expect(await (await post('export', { email: 'doe_p@example.com' })).json()).toMatchObject({ tickets: [], conversations: [] });
+    expect((await app.services.transcripts.list(jane.conversationId)).length).toBeGreaterThan(0);
   });
 
   it('with LEADS set, only a lead may export, erase, teach the bot or reload the rules', async () => {

@@ -53,9 +53,12 @@ function groupMessages(events: Awaited<ReturnType<AnalyticsLog['reviewable']>>, 
     }
     if (group) {
       group.count++;
-      group.members.add(key);
       if (e.at > group.lastAt) group.lastAt = e.at;
-      if (group.texts.length < GROUP_TEXTS && !group.texts.includes(text)) group.texts.push(text);
+      // Only what the group teaches is decided with it: messages past the shown texts wait for a later group.
+      if (group.texts.includes(text) || group.texts.length < GROUP_TEXTS) {
+        group.members.add(key);
+        if (!group.texts.includes(text)) group.texts.push(text);
+      }
       if (!group.reasons.includes(reason)) group.reasons.push(reason);
     } else {
       group = { key, count: 1, texts: [text], reasons: [reason], lastAt: e.at, words: w, members: new Set([key]) };

@@ -59,7 +59,7 @@ export class Store {
     this.analytics = new AnalyticsLog(db, options.now);
     this.training = new TrainingStore(db, options.now);
     this.ruleReloads = new RuleReloadLog(db, options.now);
-    this.privacy = new PrivacyStore(db, options.now);
+    this.privacy = new PrivacyStore(db, connection.dialect, options.now);
     this.transcripts = new TranscriptStore(db);
     this.files = new FileStore(db);
     this.directLine = new DirectLineStore(db, options.now);

@@ -17,6 +17,9 @@ export type ErasedCounts = Record<'tickets' | 'conversations' | 'transcriptLines
 /** `text` as a LIKE pattern that matches it literally (with `escape '\'`): "_" and "%" are common in emails and ids. */
 const literal = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 const containing = (column: string, text: string) => sql<boolean>`lower(${sql.ref(column)}) like ${`%${literal(text)}%`} escape '\\'`;
+/** The address as a whole, not inside a longer one ("doe@example.com" is not in "jane.doe@example.com"). */
+const wholeAddress = (email: string) => new RegExp(`(?<![\\w.+-])${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-]|\\.[\\w-])`, 'i');
+
 /** The conversation a bot state key belongs to (`<channel>/conversations/<id>/`), if it is one. */
 const conversationOfKey = (key: string) => /\/conversations\/(.+)\/$/.exec(key)?.[1];
 
@@ -31,7 +34,7 @@ const conversationOfKey = (key: string) => /\/conversations\/(.+)\/$/.exec(key)?
 export class PrivacyStore {
   private key: Promise<Buffer> | undefined;
 
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+  constructor(private readonly db: Db, private readonly dialect: 'sqlite' | 'postgres', private readonly now: () => number = Date.now) {}
 
   /** The customer as the audit keeps them: a keyed hash, so a guessed address cannot be checked against it. */
   async subjectOf(email: string): Promise<string> {
@@ -53,7 +56,11 @@ export class PrivacyStore {
     if (!/^\d+$/.test(until) || Number(until) < this.now()) return false;
     const expected = Buffer.from(await this.sign(`${until}|${by}|${email.trim().toLowerCase()}`));
     const given = Buffer.from(signature);
-    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return false;
+    // Used once: an erasure of this customer since the token was issued spends it.
+    const issued = new Date(Number(until) - 10 * 60_000).toISOString();
+    const since = await this.db.selectFrom('privacy_audit').select('seq').where('action', '=', 'erase').where('subject', '=', await this.subjectOf(email)).where('at', '>=', issued).executeTakeFirst();
+    return since === undefined;
   }
 
   private async sign(text: string): Promise<string> {
@@ -74,8 +81,9 @@ export class PrivacyStore {
   /** The conversations the email belongs to: those that opened the tickets, and those it was written or collected in. */
   private async conversationsOf(email: string, tickets: Array<{ conversation_id: string }>): Promise<{ ids: string[]; stateKeys: string[] }> {
     const wanted = email.trim().toLowerCase();
-    const written = await this.db.selectFrom('transcript_entries').select('conversation_id').distinct().where(containing('text', wanted)).execute();
-    const states = await this.db.selectFrom('bot_state').select('key').where('key', 'like', '%/conversations/%').where(containing('data', wanted)).execute();
+    const whole = wholeAddress(wanted);
+    const written = (await this.db.selectFrom('transcript_entries').select(['conversation_id', 'text']).where(containing('text', wanted)).execute()).filter((r) => whole.test(r.text));
+    const states = (await this.db.selectFrom('bot_state').select(['key', 'data']).where('key', 'like', '%/conversations/%').where(containing('data', wanted)).execute()).filter((r) => whole.test(r.data));
     const ids = new Set([...tickets.map((t) => t.conversation_id), ...written.map((w) => w.conversation_id)]);
     for (const { key } of states) { const id = conversationOfKey(key); if (id) ids.add(id); }
     // Every state row of those conversations, whichever channel it is under.
@@ -156,6 +164,9 @@ export class PrivacyStore {
       return c;
     });
     await this.audit(by, 'erase', email, counts);
+    // SQLite keeps old page images in its write-ahead log until a checkpoint: write them back now, so the
+    // erased rows (overwritten by secure_delete) are nowhere in the files.
+    if (this.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this.db);
     return counts;
   }
 
