@@ -1,8 +1,9 @@
 /**
- * Where a message turns to another matter: after a sentence, at "also", "btw", "one more thing", or at
- * "and" followed by a question ("…on Growth, and can I connect a subdomain?").
+ * Where a message turns to another matter: after a sentence, at "also", "btw", "one more thing", at "and"
+ * followed by a question ("…on Growth, and can I connect a subdomain?"), or at ", and I…" ("my ip is
+ * blocked, and I was charged twice"); whether it is another problem is for the classifier to say.
  */
-const TURN = /((?<=[.?!;])\s+|\s*,?\s*\b(?:and\s+also|also|plus|btw|by\s+the\s+way|another\s+thing|one\s+more\s+thing|oh\s+and)\b[\s,:-]*|,?\s+and\s+(?=(?:how|what|which|can|could|do|does|is|are|why|where|when|will)\b))/i;
+const TURN = /((?<=[.?!;])\s+|\s*,?\s*\b(?:and\s+also|also|plus|btw|by\s+the\s+way|another\s+thing|one\s+more\s+thing|oh\s+and)\b[\s,:-]*|,?\s+and\s+(?=(?:how|what|which|can|could|do|does|is|are|why|where|when|will)\b)|,\s+and\s+(?=(?:i|i'm|i've|my|we|our)\b))/i;
 const QUESTION = /\?\s*$|^(?:how|what|which|can|could|do|does|is|are|why|where|when|will)\b/i;
 
 /**

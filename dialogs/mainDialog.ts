@@ -515,6 +515,8 @@ export class MainDialog extends ComponentDialog {
     if (control === 'cancel' || control === 'restart' || control === 'resolved') {
       // Answers given so far are not asked again if the customer comes back to it ("open it after all").
       const memory = await readMemory(this.services.memory, dc.context);
+      // A problem that went away leaves the second one of the first message to take up.
+      const next = control === 'resolved' ? memory.nextTopic : undefined;
       delete memory.nextTopic;
       if (flow && control === 'cancel') {
         memory.slots = { ...memory.slots, ...flow.fields };
@@ -526,6 +528,11 @@ export class MainDialog extends ComponentDialog {
       await dc.cancelAllDialogs();
       if (waiting && control === 'cancel') await this.services.handoff.leaveQueue(dc.context, waiting);
       else if (control === 'cancel' && memory.draft) await dc.context.sendActivity(this.m.say('cancelled_form'));
+      else if (next) {
+        await dc.context.sendActivity(this.m.say('resolved_closing'));
+        await dc.context.sendActivity(this.m.say('next_topic', { label: this.brain.rules.intents[next.intent as RoutableIntent]?.label ?? next.intent }));
+        return dc.beginDialog(ROUTE, { text: next.text, nextTopic: true });
+      }
       // "Oh, that solved it" ends the form: an end, where the rating is asked.
       else if (control === 'resolved' && this.csat.canAsk(memory)) {
         await this.closingWords(dc.context, control);
