@@ -17,13 +17,17 @@ const RULES: Array<[RegExp, string | ((m: string) => string)]> = [
   // Support Codes and ticket references: SC-5521, PX99QZ77, kt-7gp63a (not "windows10" or "iphone15").
   [/\b[a-z]{1,4}-[a-z0-9]*\d[a-z0-9-]*\b/gi, '[code]'],
   [/\b(?=[A-Z0-9]*\d)(?=(?:[0-9]*[A-Z]){2})[A-Z0-9]{5,}\b/g, '[code]'],
+  // Codes in any case with three digits or more (ab12cd34), and long key-like strings (API keys, tokens).
+  [/\b(?=(?:[a-z]*\d){3})(?=(?:\d*[a-z]){2})[a-z0-9]{6,}\b/gi, '[code]'],
+  [/\b[\w-]{24,}\b/g, '[code]'],
 ];
 
 /** Invisible and direction-changing characters: shown to a lead, they could reorder what was written. */
 const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 
 export function mask(text: string): string {
-  let out = text.replace(INVISIBLE, '');
+  // Full-width and other look-alike forms (ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ) as the plain ones they stand for.
+  let out = text.normalize('NFKC').replace(INVISIBLE, '');
   for (const [re, to] of RULES) out = out.replace(re, to as string);
   return out;
 }

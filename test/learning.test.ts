@@ -16,6 +16,7 @@ import { listen } from './helpers';
 import { npmRun } from './npmRun';
 import { freshLocation } from './store/engines';
 import { reviewInbox } from '../bot/learning/inbox';
+import { mask } from '../bot/mask';
 import { openStore } from '../bot/store';
 import { tempDir } from './tmp';
 
@@ -174,6 +175,7 @@ describe('review inbox grouping', () => {
       for (let i = 0; i < 200; i++) await say('flood', `zorp blorp wibble ${i}`);
       const [stored] = await store.connection.db.selectFrom('conversation_events').select('text').where('conversation_id', '=', 'a').execute();
       expect(stored?.text).toBe('the gateway says forbidden 403 on my hotel wifi, mail me at [email] or call [number]');
+      expect(mask('code ab12cd34, key sk_live_51HaBcDeFgHiJkLmNoPqRsTuV, ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ, on windows10')).toBe('code [code], key [code], [email], on windows10');
       let groups = await reviewInbox(store.analytics, new Set());
       expect(groups.reduce((n, g) => n + g.count, 0)).toBe(4);
       const gateway = groups.find((g) => g.texts[0]?.startsWith('the gateway'));

@@ -291,7 +291,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
       res.send(503, { error: 'The decision was taken back, but retraining failed; the bot will retrain at its next start or assignment.' });
       return;
     }
-    o.log.info({ agent }, 'review inbox: decision taken back');
+    o.log.info({ agent, decidedBy: form.data.by, decidedAt: form.data.at }, 'review inbox: decision taken back');
     res.send(204);
   });
   server.post('/agent/api/review/:key/ignore', body, async (req, res) => {

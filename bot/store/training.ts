@@ -30,7 +30,7 @@ export class TrainingStore {
   }
 
   /** The latest decisions, one row each (an assignment or an ignore): who, when, what, and the sentences it taught. */
-  async recentDecisions(limit = 20): Promise<Array<{ by: string; at: string; intent: IntentId | null; messages: number; texts: string[] }>> {
+  async recentDecisions(limit = 50): Promise<Array<{ by: string; at: string; intent: IntentId | null; messages: number; texts: string[] }>> {
     const rows = await this.db.selectFrom('review_decisions').select(['decided_by', 'decided_at', 'intent', (eb) => eb.fn.countAll<number>().as('n')])
       .groupBy(['decided_by', 'decided_at', 'intent']).orderBy('decided_at', 'desc').limit(limit).execute();
     const out = [];
