@@ -44,8 +44,8 @@ export interface LearningOptions {
  * The classifier as the review inbox teaches it: the training utterances plus the sentences the lead
  * assigned (stored in the database). Every model is trained in a worker thread and swapped into the
  * router, so the next message is classified with it and no customer waits on training. Other instances
- * are told, and retrain from the same stored sentences. An assignment that would lower accuracy on the
- * held-out set is not applied until the lead confirms it.
+ * are told, and retrain from the same stored sentences. An assignment that nearly repeats a sentence known
+ * under another topic, or loses more than one held-out sentence, is not applied until the lead confirms it.
  *
  * Trainings, rules reloads and assignments run one at a time, so a model trained on old rules or without
  * a just-stored sentence never replaces a newer one.
@@ -112,8 +112,8 @@ export class Learning {
   }
 
   /**
-   * Teaches `texts` as `intent`: held-out accuracy before and after; applied (stored, served here, other
-   * instances told) unless it falls and `confirmed` is not set.
+   * Teaches `texts` as `intent`: held-out accuracy before and after, sentence by sentence; applied (stored,
+   * served here, other instances told) unless it is flagged and `confirmed` is not set.
    */
   assign(keys: string[], texts: string[], intent: IntentId, by: string, confirmed: boolean): Promise<Assignment> {
     if (this.queuedAssignments >= MAX_QUEUED_ASSIGNMENTS) return Promise.reject(new TrainerBusy(`${this.queuedAssignments} assignments are already training`));
