@@ -130,6 +130,9 @@ describe('privacy: export and erase one customer', () => {
         expect([path, res.status, ((await res.json()) as { error: string }).error]).toEqual([path, 403, 'Only a lead can do this (see LEADS).']);
       }
       expect((await fetch(`${u2}/agent/api/privacy/audit`, { headers: { cookie: ana } })).status).toBe(403);
+      // The page is told who leads, to show only what they may do.
+      expect(await (await fetch(`${u2}/agent/api/me`, { headers: { cookie: ana } })).json()).toMatchObject({ name: 'Ana', lead: false });
+      expect(await (await fetch(`${u2}/agent/api/me`, { headers: { cookie: lee } })).json()).toMatchObject({ name: 'Lee', lead: true });
       // Reading the inbox and the figures is for every agent.
       expect((await fetch(`${u2}/agent/api/review`, { headers: { cookie: ana } })).status).toBe(200);
       expect((await fetch(`${u2}/agent/api/analytics`, { headers: { cookie: ana } })).status).toBe(200);

@@ -181,7 +181,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
 
   server.get('/agent/api/me', async (req, res) => {
     const agent = await agentOf(req, res, true);
-    if (agent) res.send(200, { name: agent, online: await o.relay.online() });
+    if (agent) res.send(200, { name: agent, lead: isLead(agent), online: await o.relay.online() });
   });
   server.get('/agent/api/queue', async (req, res) => {
     if (!(await agentOf(req, res, true))) return;

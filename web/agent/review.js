@@ -75,7 +75,7 @@
         try { await post('/agent/api/review/' + encodeURIComponent(g.key) + '/ignore', {}); $('notice').textContent = 'Ignored.'; await load(); } catch (e) { $('notice').textContent = /** @type {Error} */ (e).message; }
       };
       const bar = document.createElement('div');
-      bar.className = 'bar';
+      bar.className = 'bar lead-only';
       bar.append(select, assign, ignore);
       li.appendChild(bar);
       list.appendChild(li);
@@ -114,6 +114,7 @@
       const cell = document.createElement('td');
       const undo = document.createElement('button');
       undo.type = 'button';
+      undo.className = 'lead-only';
       undo.textContent = 'Undo';
       undo.onclick = async () => {
         undo.disabled = true;
@@ -201,6 +202,10 @@
     await loadAudit();
   };
 
+  // Agents who are not leads read the inbox; the controls that would answer them 403 are not shown.
+  fetch('/agent/api/me').then((r) => r.json()).then((/** @type {{lead: boolean}} */ me) => {
+    if (me.lead === false) { document.body.classList.add('not-lead'); $('lead-note').hidden = false; }
+  }).catch(() => undefined);
   load().catch((e) => { $('notice').textContent = 'Could not load the inbox: ' + /** @type {Error} */ (e).message; });
   loadReloads().catch(() => undefined);
   loadAudit().catch(() => undefined);
