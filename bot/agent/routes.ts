@@ -84,6 +84,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     // The package's exports hide its browser build; it sits next to the CommonJS entry point.
     '/agent/review': path.join(web, 'review.html'),
     '/agent/review.js': path.join(web, 'review.js'),
+    '/agent/tables.js': path.join(web, 'tables.js'),
     '/agent/chart.js': path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
   }, () => security);
   const body = readBody({ maxBytes: 16 * 1024, accept: ['json', 'form'], required: false });
@@ -175,7 +176,7 @@ export function mountAgentConsole(server: restify.Server, o: AgentRouteOptions):
     res.send(303);
   });
 
-  for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js', '/agent/review', '/agent/review.js']) {
+  for (const page of ['/agent', '/agent/console.js', '/agent/console.css', '/agent/analytics', '/agent/analytics.js', '/agent/chart.js', '/agent/review', '/agent/review.js', '/agent/tables.js']) {
     server.get(page, async (req, res) => { if ((await agentOf(req, res, false))) assets.serve(page, req, res); });
   }
 

@@ -16,18 +16,7 @@
   const pct = (n, of) => (of ? (100 * n / of).toFixed(1) + '%' : '–');
 
   /** @param {string} id @param {string[]} head @param {(string | number)[][]} rows */
-  function table(id, head, rows) {
-    const t = $(id);
-    t.textContent = '';
-    const tr = document.createElement('tr');
-    for (const h of head) { const th = document.createElement('th'); th.textContent = h; tr.appendChild(th); }
-    t.appendChild(tr);
-    for (const row of rows) {
-      const r = document.createElement('tr');
-      for (const cell of row) { const td = document.createElement('td'); td.textContent = String(cell); r.appendChild(td); }
-      t.appendChild(r);
-    }
-  }
+  const table = (id, head, rows) => textTable($(id), head, rows);
 
   /** @param {string} id @param {object} config */
   function chart(id, config) {

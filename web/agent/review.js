@@ -82,20 +82,8 @@
     }
   }
 
-  /** A table of text cells (never HTML). @param {string} id @param {string[]} head @param {{cells: string[], className: string}[]} rows */
-  function table(id, head, rows) {
-    const t = $(id);
-    t.textContent = '';
-    const tr = document.createElement('tr');
-    for (const h of head) { const th = document.createElement('th'); th.textContent = h; tr.appendChild(th); }
-    t.appendChild(tr);
-    for (const row of rows) {
-      const r = document.createElement('tr');
-      for (const cell of row.cells) { const td = document.createElement('td'); td.textContent = cell; r.appendChild(td); }
-      if (row.className) r.className = row.className;
-      t.appendChild(r);
-    }
-  }
+  /** @param {string} id @param {string[]} head @param {{cells: string[], className: string}[]} rows */
+  const table = (id, head, rows) => textTable($(id), head, rows.map((r) => r.cells), (i) => rows[i]?.className ?? '');
 
   async function loadDecisions() {
     const res = await fetch('/agent/api/review/decisions');
