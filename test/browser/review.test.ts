@@ -1,7 +1,8 @@
 // The review inbox in headless Chromium, against the real server process: a message the bot did not
 // understand shows up (masked); the lead assigns it to a topic; the bot retrains without a restart and the
 // same message, written again by a customer, now goes to that topic. Then a live rule change: a broken
-// file is refused in the console with its reason, the repaired and edited file serves the next customer.
+// file is refused in the console with its reason, the repaired and edited file serves the next customer. An
+// agent who is not a lead reads the inbox without the controls only a lead may use.
 // Screenshots in test-output/review.png and test-output/rules-reload.png.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +31,7 @@ describe('the review inbox (Chromium)', () => {
   beforeAll(async () => {
     for (const dir of ['rules', 'knowledge']) fs.cpSync(path.join(projectRoot(), dir), path.join(copy, dir), { recursive: true, filter: (f) => !f.endsWith('.ts') });
     [server, browser] = await Promise.all([startServer({
-      DATA_DIR: tempDir(), AGENTS: `Lee=${hashSecret('lead-secret-77')}`, RULES_DIR: path.join(copy, 'rules'), KNOWLEDGE_DIR: path.join(copy, 'knowledge'),
+      DATA_DIR: tempDir(), AGENTS: `Lee=${hashSecret('lead-secret-77')},Ana=${hashSecret('agent-secret-77')}`, LEADS: 'Lee', RULES_DIR: path.join(copy, 'rules'), KNOWLEDGE_DIR: path.join(copy, 'knowledge'),
     }), launch()]);
   });
   afterAll(async () => {
@@ -87,4 +88,20 @@ describe('the review inbox (Chromium)', () => {
     await page.screenshot({ path: path.join(OUT, 'rules-reload.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('an agent who is not a lead reads the inbox, without the controls only a lead may use', async () => {
+    expect(await ask(server.url, 'zorp blorp the wibble is not wobbling')).toMatch(/outside what I can help with/);
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    await page.goto(`${server.url}/agent/login`);
+    await page.getByLabel('Name').fill('Ana');
+    await page.getByLabel('Secret').fill('agent-secret-77');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${server.url}/agent/review`);
+    await page.getByText('Teaching the bot, reloading the rules and a customer\'s data are for the leads (LEADS).').waitFor();
+    await page.locator('#groups > li').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Assign' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reload rules now' }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Erase' }).isVisible()).toBe(false);
+  });
 });
+
