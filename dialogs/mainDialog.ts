@@ -248,7 +248,7 @@ export class MainDialog extends ComponentDialog {
     // of the request, where the rating is asked.
     if (!next && ended && this.csat.canAsk(memory)) await this.csat.ask(step.context, memory);
     if (!next || memory.withPerson) return step.endDialog(step.result);
-    const label = this.brain.rules.intents[next.intent as RoutableIntent]?.label ?? next.intent;
+    const label = this.labelOf(next.intent);
     await step.context.sendActivity(this.m.say('next_topic', { label }));
     return step.replaceDialog(ROUTE, { text: next.text, nextTopic: true });
   }
@@ -341,6 +341,11 @@ export class MainDialog extends ComponentDialog {
   /** A strongly negative message (sentiment threshold in rules/escalation.yaml). */
   private frustrated(text: string): boolean {
     return isStronglyNegative(text, this.brain.rules.escalation.negative_sentiment);
+  }
+
+  /** A topic as the customer sees it ("My IP address is blocked"). */
+  private labelOf(intent: string): string {
+    return this.brain.rules.intents[intent as RoutableIntent]?.label ?? intent;
   }
 
   private intentByLabel(text: string): RoutableIntent | undefined {
@@ -530,7 +535,7 @@ export class MainDialog extends ComponentDialog {
       else if (control === 'cancel' && memory.draft) await dc.context.sendActivity(this.m.say('cancelled_form'));
       else if (next) {
         await dc.context.sendActivity(this.m.say('resolved_closing'));
-        await dc.context.sendActivity(this.m.say('next_topic', { label: this.brain.rules.intents[next.intent as RoutableIntent]?.label ?? next.intent }));
+        await dc.context.sendActivity(this.m.say('next_topic', { label: this.labelOf(next.intent) }));
         return dc.beginDialog(ROUTE, { text: next.text, nextTopic: true });
       }
       // "Oh, that solved it" ends the form: an end, where the rating is asked.
@@ -608,8 +613,7 @@ export class MainDialog extends ComponentDialog {
       memory.slots = { ...memory.slots, ...flow.fields };
       memory.nextTopic = { intent: flow.intent, text: flow.text.slice(0, 2000) };
       await dc.cancelAllDialogs();
-      const label = this.brain.rules.intents[later.intent as RoutableIntent]?.label ?? later.intent;
-      await dc.context.sendActivity(this.m.say('reordered', { label, after: this.brain.rules.intents[flow.intent]?.label ?? flow.intent }));
+      await dc.context.sendActivity(this.m.say('reordered', { label: this.labelOf(later.intent), after: this.labelOf(flow.intent) }));
       return dc.beginDialog(ROUTE, { text: later.text, nextTopic: true });
     }
     if (!flow || flow.intent === 'handoff.human' || (QUESTION.test(text) && !reorder) || (!byPattern && !SWITCH.test(text)) || words.length < 5) return undefined;
